@@ -1,0 +1,82 @@
+// Rules for linux.seccomp and linux.memoryPolicy that the enums in the schema
+// can't express. Seccomp rules follow config-linux.md and runc's
+// libcontainer/seccomp (errors that would otherwise come from inside the init).
+import { type Check, configError } from './check'
+import type { LinuxSeccompAction } from './spec.generated'
+
+/** config-linux.md: only these actions carry an errno; others MUST be an error. */
+function takesErrno(action: LinuxSeccompAction): boolean {
+  return action === 'SCMP_ACT_ERRNO' || action === 'SCMP_ACT_TRACE'
+}
+
+export const seccomp: Check = (spec) => {
+  const s = spec.linux?.seccomp
+  if (!s) return
+  const at = '/linux/seccomp'
+  // A notify default would also catch the write(2) the init needs to hand over
+  // the listener fd, so the init would hang (runc seccomp_linux.go).
+  if (s.defaultAction === 'SCMP_ACT_NOTIFY') {
+    throw configError(`${at}/defaultAction`, 'SCMP_ACT_NOTIFY cannot be used as default action')
+  }
+  if (s.defaultErrnoRet !== undefined && !takesErrno(s.defaultAction)) {
+    throw configError(`${at}/defaultErrnoRet`, `errno return code is not supported for action ${s.defaultAction}`)
+  }
+  if (s.listenerMetadata && !s.listenerPath) {
+    throw configError(`${at}/listenerMetadata`, 'listenerMetadata must not be set without listenerPath')
+  }
+  s.syscalls?.forEach((rule, i) => {
+    const r = `${at}/syscalls/${i}`
+    if (rule.errnoRet !== undefined && !takesErrno(rule.action)) {
+      throw configError(`${r}/errnoRet`, `errno return code is not supported for action ${rule.action}`)
+    }
+    rule.names.forEach((name, j) => {
+      if (name === '') throw configError(`${r}/names/${j}`, 'empty string is not a valid syscall')
+    })
+    if (rule.action === 'SCMP_ACT_NOTIFY') {
+      if (rule.names.includes('write')) throw configError(`${r}/names`, 'SCMP_ACT_NOTIFY cannot be used for the write syscall')
+      // runc finds this only after the container is started; we know it now.
+      if (!s.listenerPath) throw configError(`${at}/listenerPath`, 'seccomp listenerPath is not set')
+    }
+    rule.args?.forEach((arg, j) => {
+      // Syscalls take at most six arguments; libseccomp rejects a higher index.
+      if (arg.index > 5) throw configError(`${r}/args/${j}/index`, `syscall argument index ${arg.index} is out of range (0-5)`)
+    })
+  })
+}
+
+/**
+ * Number of nodes in a cpuset-style list such as "0-3,7" (config-linux.md
+ * memoryPolicy.nodes), or undefined when it is malformed.
+ */
+export function countNodes(list: string): number | undefined {
+  if (list.trim() === '') return 0
+  let n = 0
+  for (const part of list.split(',')) {
+    const m = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(part)
+    if (!m) return undefined
+    const lo = Number(m[1])
+    const hi = m[2] === undefined ? lo : Number(m[2])
+    if (hi < lo) return undefined
+    n += hi - lo + 1
+  }
+  return n
+}
+
+// set_mempolicy(2): DEFAULT and LOCAL take no nodes; BIND, INTERLEAVE,
+// WEIGHTED_INTERLEAVE and PREFERRED_MANY need at least one; PREFERRED takes any.
+export const memoryPolicy: Check = (spec) => {
+  const mp = spec.linux?.memoryPolicy
+  if (!mp) return
+  const count = countNodes(mp.nodes ?? '')
+  if (count === undefined) throw configError('/linux/memoryPolicy/nodes', `invalid memory policy nodes "${mp.nodes}"`)
+  switch (mp.mode) {
+    case 'MPOL_DEFAULT':
+    case 'MPOL_LOCAL':
+      if (count !== 0) throw configError('/linux/memoryPolicy/nodes', `memory policy mode requires 0 nodes but got ${count}`)
+      break
+    case 'MPOL_PREFERRED':
+      break
+    default:
+      if (count === 0) throw configError('/linux/memoryPolicy/nodes', 'memory policy mode requires at least one node but got 0')
+  }
+}
