@@ -1,0 +1,32 @@
+// The export table, and nothing else (sharp's sharp.cc habit): the whole
+// native surface fits on one screen. Types live in src/addon.ts.
+#include "addon.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  using namespace tsrun;
+  const struct { const char* name; Napi::Function::Callback fn; } table[] = {
+      {"spawnInit", SpawnInit},
+      {"sendMsg", SendMsg},
+      {"recvMsg", RecvMsg},
+      {"pidfdOpen", PidfdOpen},
+      {"pidfdSendSignal", PidfdSendSignal},
+      {"waitPidfd", WaitPidfd},
+      {"reapPidfd", ReapPidfd},
+      {"setChildSubreaper", SetChildSubreaper},
+      {"flock", Flock},
+      {"mkfifo", Mkfifo},
+      {"awaitExecFifo", AwaitExecFifo},
+      {"connectUnix", ConnectUnix},
+      {"sendFd", SendFd},
+      {"seccompCompile", SeccompCompile},
+      {"seccompVersion", SeccompVersion},
+  };
+  for (const auto& e : table) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tsrun, Init)

@@ -1,0 +1,31 @@
+// Every function the addon exports, one line each; addon.cc registers them.
+// Grouped by the file that defines them.
+#pragma once
+
+#include <napi.h>
+
+namespace tsrun {
+
+// spawn.cc
+Napi::Value SpawnInit(const Napi::CallbackInfo& info);
+// msg.cc
+Napi::Value SendMsg(const Napi::CallbackInfo& info);
+Napi::Value RecvMsg(const Napi::CallbackInfo& info);
+// pidfd.cc
+Napi::Value PidfdOpen(const Napi::CallbackInfo& info);
+Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info);
+Napi::Value WaitPidfd(const Napi::CallbackInfo& info);
+Napi::Value ReapPidfd(const Napi::CallbackInfo& info);
+Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info);
+// files.cc
+Napi::Value Flock(const Napi::CallbackInfo& info);
+Napi::Value Mkfifo(const Napi::CallbackInfo& info);
+Napi::Value AwaitExecFifo(const Napi::CallbackInfo& info);
+// fdpass.cc
+Napi::Value ConnectUnix(const Napi::CallbackInfo& info);
+Napi::Value SendFd(const Napi::CallbackInfo& info);
+// seccomp.cc
+Napi::Value SeccompCompile(const Napi::CallbackInfo& info);
+Napi::Value SeccompVersion(const Napi::CallbackInfo& info);
+
+}  // namespace tsrun

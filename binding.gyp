@@ -1,0 +1,37 @@
+# Two products in build/Release: the N-API addon (tsrun.node) and the static
+# init program it execs from a memfd (tsrun-init).
+{
+  'targets': [
+    {
+      'target_name': 'tsrun',
+      'sources': [
+        'addon/addon.cc',
+        'addon/fdpass.cc',
+        'addon/files.cc',
+        'addon/msg.cc',
+        'addon/pidfd.cc',
+        'addon/seccomp.cc',
+        'addon/spawn.cc',
+      ],
+      'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      # N-API pinned (no NODE_MODULE_VERSION rebuilds); C++ exceptions on, so
+      # errors.h can throw and RAII closes fds on every error path.
+      'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS'],
+      'cflags!': ['-fno-exceptions'],
+      'cflags_cc!': ['-fno-exceptions'],
+      'cflags': ['-fvisibility=hidden', '-Wall', '-Wextra', '-Werror'],
+      'cflags_cc': ['-std=c++17'],
+      'libraries': ['-lseccomp'],
+    },
+    {
+      'target_name': 'tsrun-init',
+      'type': 'executable',
+      # Globbed so the init's owner can add files without touching this one.
+      'sources': ["<!@(sh -c 'ls addon/init/*.c 2>/dev/null || true')"],
+      'cflags': ['-Wall', '-Wextra'],
+      # node's common.gypi sets -O3 for Release; the init wants -O2.
+      'configurations': {'Release': {'cflags!': ['-O3'], 'cflags': ['-O2']}},
+      'ldflags': ['-static'],
+    },
+  ],
+}

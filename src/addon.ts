@@ -1,0 +1,132 @@
+// The only importer of the native addon (build/Release/tsrun.node). The
+// .node file is loaded on first use, not on import, so commands that never
+// touch a syscall (state, list, spec) pay nothing for it.
+//
+// Native errors are shaped like Node's system errors: {code: 'EPERM',
+// errno: -1 (negative, as Node's), syscall, path?}, message
+// "<syscall> <path>: <strerror>". Branch on err.code.
+
+import * as path from 'path'
+import { TsrunError } from './errors'
+
+export interface SpawnResult { pid: number; pidfd: number; sock: number }
+/** How a process ended: exactly one of the two is a number. */
+export interface ExitStatus { code: number | null; signal: number | null }
+export interface Message { type: number; payload: Buffer }
+
+export interface SeccompArg { index: number; op: number; value: bigint; valueTwo: bigint }
+export interface SeccompRule { syscall: string; action: number; errno: number; args: SeccompArg[] }
+/** Numbers are libseccomp's raw values (SCMP_ACT_*, SCMP_ARCH_*, SCMP_CMP_*), see SCMP below. */
+export interface SeccompProfile { defaultAction: number; defaultErrno: number; architectures: number[]; rules: SeccompRule[] }
+
+export interface Addon {
+  /**
+   * Starts `initPath` from a sealed memfd copy, as `tsrun-init <sockfd>` with an empty environment, via
+   * clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD|cloneFlags); returns once it has exec'd. Only the child's
+   * socket end and `inheritFds` survive the exec (the parent's copies stay CLOEXEC). pidfd and sock are CLOEXEC.
+   * cloneFlags may not use the low byte (CLONE_NEWTIME is 0x80, clone() reads it as the exit signal): EINVAL.
+   */
+  spawnInit(initPath: string, cloneFlags: number, inheritFds: number[]): SpawnResult
+  /** Sends one SEQPACKET message: u32 LE type + payload. */
+  sendMsg(sock: number, type: number, payload?: Uint8Array): void
+  /** Receives one message; null when the peer has closed. timeoutMs -1 waits forever; throws ETIMEDOUT. */
+  recvMsg(sock: number, timeoutMs: number): Message | null
+  pidfdOpen(pid: number): number
+  pidfdSendSignal(pidfd: number, sig: number): void
+  /** Waits (on the libuv threadpool) for the process to exit and reaps it. */
+  waitPidfd(pidfd: number): Promise<ExitStatus>
+  /** Reaps the process if it has exited; null while it runs. */
+  reapPidfd(pidfd: number): ExitStatus | null
+  setChildSubreaper(): void
+  /** flock(2); op from LOCK_*; with LOCK_NB a held lock throws EWOULDBLOCK (=== EAGAIN). */
+  flock(fd: number, op: number): void
+  mkfifo(path: string, mode: number): void
+  /**
+   * Opens the exec fifo for reading (non-blocking) and waits until the init writes its byte (true) or
+   * the process behind pidfd exits / closes the fifo without writing (false).
+   */
+  awaitExecFifo(path: string, pidfd: number): boolean
+  /** Connects an AF_UNIX SOCK_STREAM socket (CLOEXEC) and returns its fd. */
+  connectUnix(path: string): number
+  /** Sends `fd` with SCM_RIGHTS in one message whose data is `name`. */
+  sendFd(sock: number, fd: number, name: string): void
+  /**
+   * Compiles a profile to raw BPF (struct sock_filter[], 8 bytes each) with libseccomp. Skips syscall
+   * names libseccomp does not know and rules whose action is the default, as runc does.
+   */
+  seccompCompile(profile: SeccompProfile): Buffer
+  /** libseccomp's version, e.g. "2.5.4". */
+  seccompVersion(): string
+}
+
+// dist/addon.js and src/addon.ts (tests) both sit one level below the package root.
+const release = path.join(__dirname, '..', 'build', 'Release')
+export const addonPath = path.join(release, 'tsrun.node')
+/** The init program spawnInit runs; built next to the addon. */
+export const initPath = path.join(release, 'tsrun-init')
+
+let native: Addon | undefined
+
+function load(): Addon {
+  if (native !== undefined) return native
+  try {
+    native = require(addonPath) as Addon
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'MODULE_NOT_FOUND') {
+      throw new TsrunError('system', 'native addon not built: run npm run build', { cause: err })
+    }
+    // Most often a missing shared library (libseccomp.so.2); dlopen's text says which.
+    throw new TsrunError('system', `cannot load native addon ${addonPath}`, { cause: err })
+  }
+  return native
+}
+
+/** The native functions; the addon is loaded on the first property access. */
+export const addon: Addon = new Proxy({} as Addon, {
+  get: (_target, name) => load()[name as keyof Addon],
+})
+
+// flock(2) operations.
+export const LOCK_SH = 1
+export const LOCK_EX = 2
+export const LOCK_NB = 4
+export const LOCK_UN = 8
+
+// libseccomp's numbers (seccomp.h), checked against the header by test/unit/addon/constants.test.ts.
+export const SCMP = {
+  ACT: {
+    KILL_PROCESS: 0x80000000,
+    KILL_THREAD: 0x00000000,
+    KILL: 0x00000000,
+    TRAP: 0x00030000,
+    ERRNO: (errno: number) => 0x00050000 | (errno & 0xffff),
+    TRACE: (msgNum: number) => 0x7ff00000 | (msgNum & 0xffff),
+    LOG: 0x7ffc0000,
+    ALLOW: 0x7fff0000,
+    NOTIFY: 0x7fc00000,
+  },
+  CMP: { NE: 1, LT: 2, LE: 3, EQ: 4, GE: 5, GT: 6, MASKED_EQ: 7 },
+  /** Keyed as the OCI spec names them, without the SCMP_ARCH_ prefix. */
+  ARCH: {
+    X86: 0x40000003,
+    X86_64: 0xc000003e,
+    X32: 0x4000003e,
+    ARM: 0x40000028,
+    AARCH64: 0xc00000b7,
+    MIPS: 0x00000008,
+    MIPS64: 0x80000008,
+    MIPS64N32: 0xa0000008,
+    MIPSEL: 0x40000008,
+    MIPSEL64: 0xc0000008,
+    MIPSEL64N32: 0xe0000008,
+    PPC: 0x00000014,
+    PPC64: 0x80000015,
+    PPC64LE: 0xc0000015,
+    S390: 0x00000016,
+    S390X: 0x80000016,
+    PARISC: 0x0000000f,
+    PARISC64: 0x8000000f,
+    RISCV64: 0xc00000f3,
+  } as Record<string, number>,
+} as const
