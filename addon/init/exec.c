@@ -1,0 +1,183 @@
+/* exec.c - the last mile: the exec fifo, the working directory, finding
+ * the binary, fd hygiene, the READY/GO sync, and execve. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "init.h"
+
+/* Opened by its host path before the pivot, as O_PATH: it can be neither
+ * read nor written through this fd, and it is reopened for writing only
+ * after GO, which is what blocks us until `start` reads. */
+int open_fifo(struct init *in)
+{
+	if (!*in->p.fifo_path)
+		return 0;
+	if ((in->fifo_fd = open(in->p.fifo_path, O_PATH | O_CLOEXEC)) < 0)
+		return errf(STEP_OPEN_FIFO, errno, "%s", in->p.fifo_path);
+	return 0;
+}
+
+/* Inside the jail now, so a plain walk cannot leave the container. runc
+ * creates a missing cwd too. */
+int enter_cwd(struct init *in)
+{
+	const char *cwd = *in->p.cwd ? in->p.cwd : "/";
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", cwd);
+	for (char *c = path + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = 0;
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return errf(STEP_CHDIR, errno, "mkdir %s", path);
+		*c = '/';
+	}
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return errf(STEP_CHDIR, errno, "mkdir %s", path);
+	if (chdir(cwd) < 0)
+		return errf(STEP_CHDIR, errno, "%s", cwd);
+	/* CVE-2024-21626: a cwd reached through a leaked host fd lies outside
+	 * our root; getcwd() then fails with ENOENT instead of a path. */
+	errno = 0;
+	if (!getcwd(path, sizeof(path)) || path[0] != '/')
+		return errf(STEP_CHDIR, errno ? errno : EPERM, "%s is outside the container root", cwd);
+	return 0;
+}
+
+/* Go's exec.LookPath rule, which runc users see: a file that exists, is
+ * not a directory and has an execute bit. */
+static bool executable(const char *path, int *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return *err = errno, false;
+	if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111))
+		return *err = EACCES, false;
+	return true;
+}
+
+/* Done before READY so a missing binary fails `create`, as with runc.
+ * Details are runc's exact phrases (STEP_EXEC_LOOKUP/STEP_EXEC_STAT). */
+int lookup_exec(struct init *in)
+{
+	const char *a0 = in->p.n_args ? in->p.args[0] : NULL, *path = NULL;
+	char cand[PATH_MAX];
+	int e;
+
+	if (!a0)
+		return errf(STEP_EXEC_LOOKUP, EINVAL, "exec: process.args is empty");
+	/* With a slash it is a path (relative to cwd, hence after enter_cwd). */
+	if (strchr(a0, '/')) {
+		if (!executable(a0, &e))
+			return errf(STEP_EXEC_STAT, e, e == EACCES ? "exec: \"%s\"" : "exec: \"%s\": stat %s", a0, a0);
+		in->exec_path = (char *)a0;
+		return 0;
+	}
+	for (size_t i = 0; i < in->p.n_env; i++)  /* the last PATH wins, as in runc's prepareEnv */
+		if (!strncmp(in->p.env[i], "PATH=", 5))
+			path = in->p.env[i] + 5;
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (const char *d = path; *path; d++) {  /* PATH="" searches nothing */
+		size_t n = strcspn(d, ":");
+		snprintf(cand, sizeof(cand), "%.*s/%s", n ? (int)n : 1, n ? d : ".", a0);
+		if (executable(cand, &e))
+			return (in->exec_path = strdup(cand)) ? 0 : errf(STEP_EXEC_LOOKUP, ENOMEM, "%s", cand);
+		d += n;
+		if (!*d)
+			break;
+	}
+	return errf(STEP_EXEC_LOOKUP, ENOENT, "exec: \"%s\": executable file not found in $PATH", a0);
+}
+
+/* CVE-2024-21626 and its kin: any fd we hold (rootfs, mount fds, a host
+ * dir) could be a way out once the container runs. Keep stdio, the
+ * preserved fds, and only the two we still need (socket, fifo). */
+int close_fds(struct init *in)
+{
+	unsigned int from = 3 + in->p.preserve_fds;
+	int keep[2] = { report_sock, in->fifo_fd };
+
+	/* Node leaves its stdio O_NONBLOCK; a container's shell would see
+	 * EAGAIN on its first read. */
+	for (int fd = 0; fd < 3; fd++) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl >= 0 && (fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+			return errf(STEP_CLOSE_FDS, errno, "clear O_NONBLOCK on %d", fd);
+	}
+	/* Close the gaps around the two kept fds, lowest first; -1 (no fifo)
+	 * sorts first and is skipped. */
+	if (keep[0] > keep[1]) {
+		int t = keep[0];
+		keep[0] = keep[1];
+		keep[1] = t;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if ((unsigned)keep[i] > from && close_range(from, keep[i] - 1, 0) < 0)
+			return errf(STEP_CLOSE_FDS, errno, "close_range %u-%d", from, keep[i] - 1);
+		from = keep[i] + 1;
+	}
+	if (close_range(from, ~0U, 0) < 0)
+		return errf(STEP_CLOSE_FDS, errno, "close_range %u-", from);
+	return 0;
+}
+
+/* "sync 4": READY means all of create's work is done; GO means the parent
+ * has recorded the container as created and is leaving. */
+int sync_ready(struct init *in)
+{
+	uint8_t *state;
+	size_t n;
+
+	send_msg(MSG_READY, NULL, 0);
+	n = recv_msg(MSG_GO, &state);
+	if (n > 0) {  /* state for startContainer hooks ("created") */
+		in->state = (char *)state;
+		in->n_state = n;
+	}
+	/* The parent exits now and must not take us with it. */
+	if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+		return errf(STEP_PRCTL, errno, "clear pdeathsig");
+	close(report_sock);
+	report_sock = -1;  /* from here failures can only go to stderr */
+	return 0;
+}
+
+void start_container(struct init *in)
+{
+	char path[64];
+	int fd;
+
+	if (in->fifo_fd >= 0) {
+		/* Blocks until `start` opens the fifo for reading. */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", in->fifo_fd);
+		if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, "0", 1) != 1) {
+			errf(STEP_EXEC_FIFO, errno, "%s", in->p.fifo_path);
+			fail(STEP_EXEC_FIFO);
+		}
+		/* Closed before exec although O_CLOEXEC: old kernels reset
+		 * dumpable after the fd table was visible (CVE-2016-9962). */
+		close(fd);
+		close(in->fifo_fd);
+	}
+	/* The spec runs startContainer hooks as part of `start`, in the
+	 * container, just before the user's program: hence after the fifo. */
+	for (size_t i = 0; i < in->p.n_start_hooks; i++)
+		if (run_hook(&in->p.start_hooks[i], in->state, in->n_state, STEP_START_HOOK, i) < 0)
+			fail(STEP_START_HOOK);
+	static char *none[] = { NULL };
+	execve(in->exec_path, in->p.args, in->p.n_env ? in->p.env : none);
+	errf(STEP_EXEC, errno, "%s", in->exec_path);
+	fail(STEP_EXEC);
+}

@@ -1,0 +1,137 @@
+/* tsrun-init - turns one InitPlan into one container process.
+ *
+ * Started by the addon as `tsrun-init <sockfd>` from a sealed memfd inside
+ * the namespaces it cloned (so /proc/<pid>/exe is never a writable host file:
+ * CVE-2019-5736). It is single threaded and never returns to Node, so it may
+ * use libc freely. The order below is runc's standard_init_linux.go; each
+ * line of the table says why it sits where it does.
+ *
+ * `tsrun-init --check-plan` decodes a plan from stdin and prints it as JSON:
+ * the drift test for protocol.h vs src/plan/protocol.ts. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+#include "init.h"
+
+static const struct { int step; int (*run)(struct init *); } steps[] = {
+	{ STEP_OOM_SCORE_ADJ, set_oom_score_adj }, /* while /proc/self is still ours */
+	/* Namespaces first: user ns joins lead (TS orders them) so later setns
+	 * calls are checked against the container's user ns. */
+	{ STEP_SETNS, join_namespaces },
+	{ STEP_UNSHARE, unshare_namespaces },     /* userns first, then "sync 1": id maps */
+	{ STEP_FORK, fork_for_pidns },            /* "sync 2": CHILD_PID */
+	{ STEP_SETSID, become_init },             /* own session; uid 0 in the new user ns */
+	/* Mounts while the host is still visible: sources are host paths. */
+	{ STEP_ROOT_PROPAGATION, prepare_rootfs },
+	{ STEP_MOUNT, mount_all },
+	{ STEP_DEVICE, create_devices },
+	{ STEP_OPEN_FIFO, open_fifo },            /* host path: must precede pivot */
+	{ STEP_PROTOCOL, sync_hooks },            /* "sync 3": prestart/createRuntime */
+	{ STEP_CREATE_HOOK, run_create_hooks },   /* spec: after mounts, before pivot */
+	{ STEP_PIVOT_ROOT, jail },
+	/* From here every path is the container's. */
+	{ STEP_READONLY_MOUNTS, finish_mounts },  /* rootfsPropagation, delayed ro, ro root */
+	{ STEP_SETHOSTNAME, set_uts },
+	/* sysctls before readonlyPaths, which usually include /proc/sys. */
+	{ STEP_SYSCTL, write_sysctls },
+	{ STEP_READONLY_PATH, readonly_paths },
+	{ STEP_MASK_PATH, mask_paths },
+	{ STEP_SETRLIMIT, set_rlimits },          /* still root: may raise hard limits */
+	{ STEP_PERSONALITY, set_personality },
+	{ STEP_LSM_LABEL, set_lsm_labels },
+	{ STEP_CONSOLE, setup_console },
+	{ STEP_CHDIR, enter_cwd },                /* as root, as runc's first attempt */
+	{ STEP_EXEC_LOOKUP, lookup_exec },        /* a missing binary fails create, not start */
+	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN:
+	 * do it before the caps go (runc does the same). */
+	{ STEP_SECCOMP, seccomp_early },
+	{ STEP_CAPBSET, drop_bounding },          /* needs CAP_SETPCAP: before setresuid */
+	{ STEP_SETRESUID, switch_user },
+	{ STEP_CAPSET, apply_caps },
+	{ STEP_NO_NEW_PRIVS, set_umask_nnp },
+	/* With no_new_privs, as late as possible: fewer of our own syscalls
+	 * have to pass the container's profile. */
+	{ STEP_SECCOMP, seccomp_late },
+	{ STEP_CLOSE_FDS, close_fds },            /* CVE-2024-21626: no host fd survives */
+	{ STEP_PROTOCOL, sync_ready },            /* "sync 4": READY, then GO */
+};
+
+static int check_plan(void)
+{
+	size_t len = 0, cap = 1 << 16;
+	uint8_t *buf = malloc(cap);
+	ssize_t n;
+	struct plan p;
+
+	while (buf && (n = read(0, buf + len, cap - len)) > 0)
+		if ((len += n) == cap)
+			buf = realloc(buf, cap *= 2);
+	if (!buf || n < 0)
+		return errf(STEP_DECODE, buf ? errno : ENOMEM, "read stdin");
+	if (decode_plan(buf, len, &p) < 0)
+		return -1;
+	print_plan_json(&p);
+	return 0;
+}
+
+/* Signal state is inherited through the addon's clone+execveat: all signals
+ * blocked (so none hit the vfork window) and SIG_IGN kept for what Node
+ * ignores (SIGPIPE). The container must start from defaults. */
+static void reset_signals(void)
+{
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);  /* fails harmlessly for KILL/STOP and RT slots */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	struct init in = { .root_fd = -1, .fifo_fd = -1 };
+	uint8_t *plan;
+	size_t len;
+
+	if (argc == 2 && strcmp(argv[1], "--check-plan") == 0) {
+		if (check_plan() < 0)
+			fail(STEP_DECODE);  /* report_sock is -1: goes to stderr */
+		return 0;
+	}
+	if (argc != 2 || (report_sock = atoi(argv[1])) < 3) {
+		dprintf(2, "usage: tsrun-init <sockfd> | --check-plan\n");
+		return 2;
+	}
+	reset_signals();
+	/* A closed stdio slot would be taken by our first open (say the
+	 * rootfs fd) and end up as the container's stdin: fill it first. */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return 2;
+	/* The addon cleared CLOEXEC so the socket survived its execveat; set
+	 * it back so no hook or container process inherits it. */
+	fcntl(report_sock, F_SETFD, FD_CLOEXEC);
+	/* Die with the parent until it has recorded us (cleared on GO); stay
+	 * non-dumpable so the container can't ptrace or read our memory and fds
+	 * before execve resets it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0 ||
+	    prctl(PR_SET_NAME, "tsrun:[INIT]") < 0) {
+		errf(STEP_PRCTL, errno, "prctl");
+		fail(STEP_PRCTL);
+	}
+	in.pdeathsig = true;
+
+	len = recv_msg(MSG_PLAN, &plan);
+	if (decode_plan(plan, len, &in.p) < 0)
+		fail(STEP_DECODE);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (steps[i].run(&in) < 0)
+			fail(steps[i].step);
+	start_container(&in);  /* fifo, startContainer hooks, execve */
+}

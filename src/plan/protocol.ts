@@ -1,0 +1,210 @@
+// The TypeScript half of addon/init/protocol.h: message types, the InitPlan
+// encoding, and the init's error reports. Pure (no addon): the lifecycle
+// sends what encodePlan returns and hands ERROR payloads to decodeError.
+// test/unit/plan/protocol.test.ts round-trips a plan through the real init.
+
+import { getSystemErrorMap } from 'node:util'
+import type { InitPlan } from './types'
+
+/** SOCK_SEQPACKET message types (u32 LE, then the payload). */
+export const MsgType = {
+  PLAN: 1,
+  USERNS_MAP_PLEASE: 2,
+  USERNS_MAP_DONE: 3,
+  /** payload: u32 LE pid of the container process */
+  CHILD_PID: 4,
+  HOOKS_PLEASE: 5,
+  /** payload: state JSON for createContainer (and startContainer) hooks */
+  HOOKS_DONE: 6,
+  READY: 7,
+  /** payload: optional state JSON replacing HOOKS_DONE's for startContainer hooks */
+  GO: 8,
+  /** payload: u32 step, i32 errno, UTF-8 detail */
+  ERROR: 9,
+} as const
+export type MsgType = (typeof MsgType)[keyof typeof MsgType]
+
+// --- steps (enum step in protocol.h; append only) ---------------------------
+
+/** enum step in protocol.h, each with the name the CLI prints before the detail. */
+const STEPS = {
+  PROTOCOL: [1, 'sync'], DECODE: [2, 'decode plan'], PRCTL: [3, 'prctl'], SETNS: [4, 'setns'],
+  UNSHARE: [5, 'unshare'], TIMENS: [6, 'timens offsets'], FORK: [7, 'fork'], SETSID: [8, 'setsid'],
+  BECOME_ROOT: [9, 'become root'], ROOT_PROPAGATION: [10, 'root propagation'],
+  BIND_ROOTFS: [11, 'bind rootfs'], MKDIR: [12, 'mkdir'], MOUNT: [13, 'mount'], REMOUNT: [14, 'remount'],
+  MOUNT_PROPAGATION: [15, 'mount propagation'], MOUNT_SETATTR: [16, 'mount_setattr'], DEVICE: [17, 'device'],
+  SYMLINK: [18, 'symlink'], OPEN_FIFO: [19, 'open exec fifo'], CREATE_HOOK: [20, 'createContainer hook'],
+  PIVOT_ROOT: [21, 'pivot_root'], ROOTFS_PROPAGATION: [22, 'rootfs propagation'],
+  READONLY_MOUNTS: [23, 'readonly mounts'], ROOT_READONLY: [24, 'readonly rootfs'],
+  SETHOSTNAME: [25, 'sethostname'], SETDOMAINNAME: [26, 'setdomainname'], SYSCTL: [27, 'sysctl'],
+  READONLY_PATH: [28, 'readonly path'], MASK_PATH: [29, 'mask path'], SETRLIMIT: [30, 'setrlimit'],
+  OOM_SCORE_ADJ: [31, 'oom_score_adj'], PERSONALITY: [32, 'personality'], LSM_LABEL: [33, 'lsm label'],
+  CONSOLE: [34, 'console'], CHDIR: [35, 'chdir'], EXEC_LOOKUP: [36, 'exec'], EXEC_STAT: [37, 'exec'],
+  SETGROUPS: [38, 'setgroups'], SETRESGID: [39, 'setresgid'], SETRESUID: [40, 'setresuid'],
+  CAPBSET: [41, 'capbset drop'], CAPSET: [42, 'capset'], AMBIENT: [43, 'ambient caps'],
+  NO_NEW_PRIVS: [44, 'no_new_privs'], SECCOMP: [45, 'seccomp'], CLOSE_FDS: [46, 'close fds'],
+  EXEC_FIFO: [47, 'exec fifo'], START_HOOK: [48, 'startContainer hook'], EXEC: [49, 'execve']
+} as const
+type StepKey = keyof typeof STEPS
+/** What failed, in an ERROR report: Step.MOUNT === 13. */
+export const Step = Object.fromEntries(Object.entries(STEPS).map(([k, [n]]) => [k, n])) as
+  { readonly [K in StepKey]: (typeof STEPS)[K][0] }
+export type Step = (typeof Step)[StepKey]
+/** Step number → its human name. */
+export const STEP_NAMES: Readonly<Record<number, string>> =
+  Object.fromEntries(Object.values(STEPS).map(([n, name]) => [n, name]))
+
+export interface InitError { step: number; stepName: string; errno: number; detail: string }
+
+/** Parses an ERROR payload: u32 step, i32 errno (positive), detail. */
+export function decodeError(payload: Buffer): InitError {
+  if (payload.length < 8) {
+    const detail = `short ERROR message (${payload.length} bytes)`
+    return { step: Step.PROTOCOL, stepName: STEP_NAMES[Step.PROTOCOL], errno: 0, detail }
+  }
+  const step = payload.readUInt32LE(0)
+  return {
+    step,
+    stepName: STEP_NAMES[step] ?? `step ${step}`,
+    errno: payload.readInt32LE(4),
+    detail: payload.subarray(8).toString('utf8'),
+  }
+}
+
+/** "<step> <detail>: <strerror>"; errno 0 means the detail is complete, and
+ * the exec steps carry runc's own phrase. */
+export function formatInitError(e: InitError): string {
+  const text = e.errno ? getSystemErrorMap().get(-e.errno)?.[1] ?? `errno ${e.errno}` : ''
+  if (e.step === Step.EXEC_LOOKUP) return e.detail
+  const head = e.step === Step.EXEC_STAT ? e.detail : `${e.stepName} ${e.detail}`
+  return text ? `${head}: ${text}` : head
+}
+
+// --- plan encoding ----------------------------------------------------------
+// Records `u32 tag, u32 len, payload` (LE); lists repeat their tag; structured
+// items nest a record sequence. Each schema below lists every field of its
+// type (a missing one is a compile error) with its protocol.h tag and a kind
+// the field's type allows.
+
+type Kind = 'u32' | 'i32' | 'u64' | 'bool' | 'str' | 'optStr' | 'optU32' | 'optI32' |
+  'bytes' | 'strList' | 'u32List' | 'rec' | 'recList'
+type FieldFor<V> =
+  [V] extends [string] ? readonly [number, 'str'] :
+  [V] extends [string | null] ? readonly [number, 'optStr'] :
+  [V] extends [boolean] ? readonly [number, 'bool'] :
+  [V] extends [number] ? readonly [number, 'u32' | 'i32'] :
+  [V] extends [number | null] ? readonly [number, 'optU32' | 'optI32'] :
+  [V] extends [bigint] ? readonly [number, 'u64'] :
+  [V] extends [Uint8Array] ? readonly [number, 'bytes'] :
+  [V] extends [string[]] ? readonly [number, 'strList'] :
+  [V] extends [number[]] ? readonly [number, 'u32List'] :
+  [V] extends [Array<infer E>] ? readonly [number, 'recList', Schema<E>] :
+  readonly [number, 'rec', Schema<V>]
+type Schema<T> = { readonly [K in keyof T]-?: FieldFor<T[K]> }
+type PlanOf<K extends keyof InitPlan> = InitPlan[K] extends Array<infer E> ? E : InitPlan[K]
+
+const NS: Schema<PlanOf<'joinNamespaces'>> = { type: [1, 'u32'], path: [2, 'str'] }
+const MOUNT: Schema<PlanOf<'mounts'>> = {
+  source: [1, 'str'], destination: [2, 'str'], fstype: [3, 'str'], flags: [4, 'u32'],
+  propagation: [5, 'u32List'], data: [6, 'str'], attrSet: [7, 'u32'], attrClr: [8, 'u32'],
+  fileTarget: [9, 'bool'],
+}
+const DEVICE: Schema<PlanOf<'devices'>> = {
+  path: [1, 'str'], type: [2, 'u32'], major: [3, 'u32'], minor: [4, 'u32'], mode: [5, 'u32'],
+  uid: [6, 'u32'], gid: [7, 'u32'], bind: [8, 'bool'],
+}
+const SYSCTL: Schema<PlanOf<'sysctls'>> = { key: [1, 'str'], value: [2, 'str'] }
+const RLIMIT: Schema<PlanOf<'rlimits'>> = { type: [1, 'u32'], soft: [2, 'u64'], hard: [3, 'u64'] }
+const CAPS: Schema<PlanOf<'caps'>> = {
+  bounding: [1, 'u64'], effective: [2, 'u64'], permitted: [3, 'u64'], inheritable: [4, 'u64'], ambient: [5, 'u64'],
+}
+const HOOK: Schema<PlanOf<'createContainerHooks'>> = {
+  path: [1, 'str'], args: [2, 'strList'], env: [3, 'strList'], timeout: [4, 'u32'],
+}
+
+/** Tag and kind of every InitPlan field (enum plan_tag in protocol.h). */
+export const PLAN_SCHEMA: Schema<InitPlan> = {
+  id: [1, 'str'], cloneFlags: [2, 'u32'], joinNamespaces: [3, 'recList', NS],
+  unshareFlags: [4, 'u32'], forkForPidns: [5, 'bool'], timeOffsets: [6, 'strList'],
+  userns: [7, 'bool'], rootfs: [8, 'str'], rootPropagation: [9, 'u32'],
+  rootfsPropagation: [10, 'u32'], rootReadonly: [11, 'bool'], noPivot: [12, 'bool'],
+  mounts: [13, 'recList', MOUNT], devices: [14, 'recList', DEVICE], devSymlinks: [15, 'bool'],
+  maskedPaths: [16, 'strList'], readonlyPaths: [17, 'strList'], fifoPath: [18, 'str'],
+  mountLabel: [19, 'str'], hostname: [20, 'optStr'], domainname: [21, 'optStr'],
+  sysctls: [22, 'recList', SYSCTL], rlimits: [23, 'recList', RLIMIT], oomScoreAdj: [24, 'optI32'],
+  args: [25, 'strList'], env: [26, 'strList'], cwd: [27, 'str'], uid: [28, 'u32'], gid: [29, 'u32'],
+  additionalGids: [30, 'u32List'], umask: [31, 'optU32'], caps: [32, 'rec', CAPS],
+  noNewPrivileges: [33, 'bool'], terminal: [34, 'bool'], consoleWidth: [35, 'u32'],
+  consoleHeight: [36, 'u32'], consoleSocketFd: [37, 'i32'], preserveFds: [38, 'u32'],
+  seccompBpf: [39, 'bytes'], seccompFlags: [40, 'u32'], apparmorProfile: [41, 'str'],
+  selinuxLabel: [42, 'str'], personality: [43, 'i32'],
+  createContainerHooks: [44, 'recList', HOOK], startContainerHooks: [45, 'recList', HOOK],
+}
+
+function record(tag: number, payload: Buffer): Buffer {
+  const head = Buffer.alloc(8)
+  head.writeUInt32LE(tag, 0)
+  head.writeUInt32LE(payload.length, 4)
+  return Buffer.concat([head, payload])
+}
+
+function bad(where: string, want: string, v: unknown): never {
+  throw new RangeError(`InitPlan.${where}: expected ${want}, got ${typeof v === 'bigint' ? `${v}n` : JSON.stringify(v)}`)
+}
+
+function scalar(kind: Kind, v: unknown, where: string): Buffer {
+  const b = Buffer.alloc(kind === 'u64' ? 8 : 4)
+  switch (kind) {
+    case 'u32': case 'optU32': case 'u32List':
+      if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xffffffff) bad(where, 'u32', v)
+      b.writeUInt32LE(v as number)
+      return b
+    case 'i32': case 'optI32':
+      if (!Number.isInteger(v) || (v as number) < -0x80000000 || (v as number) > 0x7fffffff) bad(where, 'i32', v)
+      b.writeInt32LE(v as number)
+      return b
+    case 'bool':
+      if (typeof v !== 'boolean') bad(where, 'boolean', v)
+      b.writeUInt32LE(v ? 1 : 0)
+      return b
+    case 'u64':
+      if (typeof v !== 'bigint' || v < 0n || v > 0xffffffffffffffffn) bad(where, 'u64 bigint', v)
+      b.writeBigUInt64LE(v)
+      return b
+    default: { // str, optStr, strList
+      if (typeof v !== 'string' || v.includes('\0')) bad(where, 'string without NUL', v)
+      return Buffer.from(v, 'utf8')
+    }
+  }
+}
+
+function encodeObject(schema: Record<string, readonly unknown[]>, obj: Record<string, unknown>, where: string): Buffer {
+  const out: Buffer[] = []
+  for (const [name, field] of Object.entries(schema)) {
+    const [tag, kind, sub] = field as [number, Kind, Record<string, readonly unknown[]>?]
+    const v = obj[name]
+    const at = `${where}${name}`
+    if ((kind === 'optStr' || kind === 'optU32' || kind === 'optI32') && v === null) continue
+    if (kind === 'rec') {
+      out.push(record(tag, encodeObject(sub!, v as Record<string, unknown>, `${at}.`)))
+    } else if (kind === 'bytes') {
+      if (!(v instanceof Uint8Array)) bad(at, 'Uint8Array', v)
+      out.push(record(tag, Buffer.from(v.buffer, v.byteOffset, v.byteLength)))
+    } else if (kind === 'strList' || kind === 'u32List' || kind === 'recList') {
+      if (!Array.isArray(v)) bad(at, 'array', v)
+      v.forEach((item, i) => out.push(record(tag, kind === 'recList'
+        ? encodeObject(sub!, item as Record<string, unknown>, `${at}[${i}].`)
+        : scalar(kind, item, `${at}[${i}]`))))
+    } else {
+      out.push(record(tag, scalar(kind, v, at)))
+    }
+  }
+  return Buffer.concat(out)
+}
+
+/** The PLAN payload. Throws RangeError naming the field on a value that
+ * does not fit its wire type (a bug in src/plan, not a user error). */
+export function encodePlan(plan: InitPlan): Buffer {
+  return encodeObject(PLAN_SCHEMA as unknown as Record<string, readonly unknown[]>,
+    plan as unknown as Record<string, unknown>, '')
+}

@@ -1,0 +1,150 @@
+// The InitPlan: everything tsrun-init needs, flat and fully resolved by src/plan.
+// It is the TypeScript half of addon/init/protocol.h; src/plan/protocol.ts
+// encodes it and test/unit/plan/protocol.test.ts checks both halves agree.
+
+export interface PlanHook {
+  path: string
+  args: string[]
+  env: string[]
+  /** seconds; 0 = no timeout */
+  timeout: number
+}
+
+export interface PlanNamespaceJoin {
+  /** CLONE_NEW* flag of the namespace type */
+  type: number
+  /** host path of the namespace file to setns() into */
+  path: string
+}
+
+export interface PlanMount {
+  /** host path (bind) or fs-specific source (e.g. "proc", "tmpfs") */
+  source: string
+  /** absolute path inside the container; resolved by the init with RESOLVE_IN_ROOT */
+  destination: string
+  /** filesystem type; "" for bind mounts */
+  fstype: string
+  /** MS_* flags for mount(2) (includes MS_BIND / MS_REC for binds) */
+  flags: number
+  /** MS_* propagation flags applied one by one after the mount (MS_SHARED, MS_SLAVE|MS_REC, ...) */
+  propagation: number[]
+  /** fs-specific data string ("mode=755,size=65536k") */
+  data: string
+  /** MOUNT_ATTR_* to set / clear recursively with mount_setattr (rro, rnosuid, ...) */
+  attrSet: number
+  attrClr: number
+  /** destination is a file (bind of a non-directory): create a file, not a dir */
+  fileTarget: boolean
+}
+
+export interface PlanDevice {
+  /** absolute path inside the container */
+  path: string
+  /** S_IFCHR, S_IFBLK or S_IFIFO */
+  type: number
+  major: number
+  minor: number
+  /** permission bits */
+  mode: number
+  uid: number
+  gid: number
+  /** bind-mount the host node instead of mknod (user namespace) */
+  bind: boolean
+}
+
+export interface PlanRlimit {
+  /** RLIMIT_* number */
+  type: number
+  soft: bigint
+  hard: bigint
+}
+
+export interface PlanCaps {
+  bounding: bigint
+  effective: bigint
+  permitted: bigint
+  inheritable: bigint
+  ambient: bigint
+}
+
+export interface PlanSysctl {
+  key: string
+  value: string
+}
+
+export interface InitPlan {
+  /** container id, used for the init's process name and messages */
+  id: string
+
+  // --- namespaces ---
+  /** namespaces the addon already created with clone(); informational for the init */
+  cloneFlags: number
+  /** setns() these, in order, before unshare (user namespace first) */
+  joinNamespaces: PlanNamespaceJoin[]
+  /** namespaces the init creates with unshare(); if it includes CLONE_NEWUSER the init asks the parent for id maps */
+  unshareFlags: number
+  /** the init must fork so its child is in the target pid namespace (pid ns joined by path or unshared) */
+  forkForPidns: boolean
+  /** /proc/self/timens_offsets lines to write ("monotonic 5 0") after unshare(CLONE_NEWTIME) */
+  timeOffsets: string[]
+  /** the process is in a new user namespace: switch to uid/gid 0 there before setup */
+  userns: boolean
+
+  // --- filesystem ---
+  /** absolute host path of the rootfs */
+  rootfs: string
+  /** MS_* propagation for "/" inside the new mount ns before mounting (MS_REC|MS_SLAVE by default) */
+  rootPropagation: number
+  /** MS_* propagation applied to the new root after the mounts (rootfsPropagation), 0 = none */
+  rootfsPropagation: number
+  rootReadonly: boolean
+  noPivot: boolean
+  mounts: PlanMount[]
+  devices: PlanDevice[]
+  /** create /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr, /dev/ptmx -> pts/ptmx, /dev/core (if /proc) symlinks */
+  devSymlinks: boolean
+  maskedPaths: string[]
+  readonlyPaths: string[]
+  /** host path of the exec fifo (opened O_PATH before pivot, reopened for write after) */
+  fifoPath: string
+  /** MAC label for mounts (selinux mountLabel); "" = none */
+  mountLabel: string
+
+  // --- system ---
+  hostname: string | null
+  domainname: string | null
+  sysctls: PlanSysctl[]
+  rlimits: PlanRlimit[]
+  /** null = leave as is */
+  oomScoreAdj: number | null
+
+  // --- process ---
+  args: string[]
+  env: string[]
+  cwd: string
+  uid: number
+  gid: number
+  additionalGids: number[]
+  /** null = leave as is (0022 from the runtime) */
+  umask: number | null
+  caps: PlanCaps
+  noNewPrivileges: boolean
+  terminal: boolean
+  consoleWidth: number
+  consoleHeight: number
+  /** fd number of the connected console socket in the init, -1 = none */
+  consoleSocketFd: number
+  /** fds 3 .. 3+preserveFds-1 stay open in the container process */
+  preserveFds: number
+  /** seccomp BPF program (sock_filter array bytes), empty = none */
+  seccompBpf: Uint8Array
+  seccompFlags: number
+  apparmorProfile: string
+  selinuxLabel: string
+  /** personality(2) domain, -1 = leave */
+  personality: number
+
+  // --- hooks the init runs itself ---
+  createContainerHooks: PlanHook[]
+  startContainerHooks: PlanHook[]
+}
