@@ -1,0 +1,47 @@
+// The cgroup driver interface (runc's Manager, crun's cgroup manager table)
+// and the two entry points the lifecycle uses: planCgroup (where, before any
+// side effect, so the state record can hold it) and openCgroup (act on it).
+// Nothing here imports lifecycle, bundle or state.
+
+import type { Resources } from './resources'
+import { detectLayout, ownCgroups } from './detect'
+import { resolveCgroup } from './path'
+import { V1Driver } from './v1'
+import { V2Driver } from './v2'
+
+/** Stored in the state record; enough to find and destroy the cgroup later. */
+export type CgroupRecord =
+  /** controller → dir (joint hierarchies repeat the dir); '' = the hybrid cgroup2 dir */
+  | { driver: 'v1'; paths: Record<string, string> }
+  /** mount = the cgroup2 mountpoint (ancestors below it get controllers enabled) */
+  | { driver: 'v2'; mount: string; path: string }
+
+/** '' when the cgroup has no freezer (v1 without a freezer hierarchy). */
+export type FreezerState = 'THAWED' | 'FREEZING' | 'FROZEN' | ''
+
+export interface CgroupDriver {
+  readonly record: CgroupRecord
+  /** Makes the dirs (v2: enables controllers in ancestors; v1 cpuset: copies
+   *  cpus/mems down) and writes `resources`. Call before the init joins. */
+  create(resources?: Resources): void
+  /** Moves `pid` into the cgroup (every hierarchy on v1). */
+  apply(pid: number): void
+  /** Every pid in the cgroup and its sub-cgroups. */
+  pids(): number[]
+  freeze(): void
+  thaw(): void
+  freezerState(): FreezerState
+  /** Signals every process in the cgroup (cgroup.kill for SIGKILL on v2). */
+  killAll(signal: number): void
+  /** rmdir everything, retrying on EBUSY; already gone is fine. */
+  destroy(): void
+}
+
+/** Where a container's cgroup goes on this host (reads mountinfo and /proc/self/cgroup). */
+export function planCgroup(cgroupsPath: string | undefined, id: string): CgroupRecord {
+  return resolveCgroup(cgroupsPath, id, detectLayout(), ownCgroups())
+}
+
+export function openCgroup(rec: CgroupRecord): CgroupDriver {
+  return rec.driver === 'v2' ? new V2Driver(rec) : new V1Driver(rec)
+}

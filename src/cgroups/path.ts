@@ -1,0 +1,53 @@
+// linux.cgroupsPath → directories, with runc 1.1.5's rules (specconv
+// CreateCgroupConfig, cgroups/fs/paths.go, cgroups/fs2/defaultpath.go):
+// - empty: the container id, as a *relative* path;
+// - absolute: under each hierarchy's mountpoint as given;
+// - relative, v1: under tsrun's own cgroup in that hierarchy (/proc/self/cgroup
+//   made relative to the mount's root, for nested runtimes);
+// - relative, v2: under the *parent* of tsrun's own cgroup (its own cgroup has
+//   processes, so controllers can't be enabled for children there);
+// - the hybrid cgroup2 mount always gets <mountpoint>/<path>, relative or not
+//   (runc's GetOwnCgroupPath("") returns the bare mountpoint).
+// Paths are cleaned as Go's utils.CleanPath: ".." never climbs out of the root.
+
+import * as path from 'path'
+import type { Layout } from './detect'
+import type { CgroupRecord } from './driver'
+
+/** Go's utils.CleanPath: clean; relative paths stay relative but can't escape. */
+export function cleanPath(p: string): string {
+  if (p === '') return ''
+  if (p.startsWith('/')) return clean(p)
+  const rel = clean('/' + p).slice(1)
+  return rel === '' ? '.' : rel
+}
+
+function clean(p: string): string {
+  const n = path.posix.normalize(p)
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n
+}
+
+/** Pure: the cgroup dirs for a container on `layout`, given tsrun's own cgroups. */
+export function resolveCgroup(cgroupsPath: string | undefined, id: string, layout: Layout,
+  own: Map<string, string>): CgroupRecord {
+  const inner = cleanPath(cgroupsPath ?? '') || cleanPath(id)
+  const abs = inner.startsWith('/')
+  if (layout.mode === 'v2') {
+    const base = abs ? '' : path.posix.dirname(own.get('') ?? '/')
+    return { driver: 'v2', mount: layout.unified, path: path.posix.join(layout.unified, base, inner) }
+  }
+  const paths: Record<string, string> = {}
+  for (const m of layout.mounts) {
+    let dir: string
+    if (abs) {
+      dir = path.posix.join(m.mountpoint, inner)
+    } else {
+      const mine = m.controllers.map((c) => own.get(c)).find((p) => p !== undefined)
+      if (mine === undefined) continue // not in our /proc/self/cgroup: runc skips it too
+      dir = path.posix.join(m.mountpoint, path.posix.relative(m.root, mine), inner)
+    }
+    for (const c of m.controllers) paths[c] = dir
+  }
+  if (layout.unified) paths[''] = path.posix.join(layout.unified.mountpoint, inner)
+  return { driver: 'v1', paths }
+}

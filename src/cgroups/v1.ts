@@ -1,0 +1,119 @@
+// cgroup v1 (and hybrid) driver: one directory per hierarchy, all with the
+// same relative path; joint hierarchies (cpu,cpuacct) share one directory; on
+// hybrid hosts the cgroup2 mount's directory (key '') is created and joined too.
+
+import * as fs from 'fs'
+import * as path from 'path'
+import { TsrunError } from '../errors'
+import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'
+import { v1Writes, type Resources } from './resources'
+import { exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
+
+const CGROUP_SUPER_MAGIC = 0x27e0eb
+
+export class V1Driver implements CgroupDriver {
+  constructor(readonly record: Extract<CgroupRecord, { driver: 'v1' }>) {}
+
+  private dirs(): string[] {
+    return [...new Set(Object.values(this.record.paths))]
+  }
+
+  create(resources: Resources = {}): void {
+    const cpuset = this.record.paths.cpuset
+    for (const dir of this.dirs()) {
+      if (dir === cpuset) ensureCpusetParents(path.dirname(dir))
+      try {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o755 })
+      } catch (err) {
+        throw new TsrunError('system', `create cgroup ${dir}`, { cause: err })
+      }
+    }
+    for (const w of v1Writes(resources)) {
+      const dir = this.record.paths[w.controller]
+      if (dir === undefined) throw new TsrunError('config', `cgroup controller ${w.controller} is not mounted (needed for ${w.file})`)
+      if (w.optional && !exists(path.join(dir, w.file))) continue
+      writeCgroupFile(dir, w.file, w.value)
+    }
+    // A new cpuset cgroup has empty cpus/mems and refuses tasks (ENOSPC):
+    // inherit whatever the spec did not set, as runc's ensureCpusAndMems.
+    if (cpuset !== undefined) copyCpusetIfEmpty(cpuset)
+  }
+
+  apply(pid: number): void {
+    for (const dir of this.dirs()) writeCgroupFile(dir, 'cgroup.procs', String(pid))
+  }
+
+  pids(): number[] {
+    const p = this.record.paths
+    const dir = p.freezer ?? p.devices ?? p.pids ?? this.dirs()[0]
+    return dir === undefined ? [] : readPidsRecursive(dir)
+  }
+
+  freeze(): void {
+    const dir = this.freezerDir()
+    // The kernel may stay FREEZING while tasks are busy; re-writing FROZEN
+    // now and then nudges it (runc's fs/freezer.go does the same).
+    const ok = pollUntil(() => this.freezerState() === 'FROZEN', (i) => {
+      if (i % 25 === 0) writeCgroupFile(dir, 'freezer.state', 'FROZEN')
+    })
+    if (!ok) {
+      this.thaw()
+      throw new TsrunError('system', `freeze ${dir}: still FREEZING after 1s`)
+    }
+  }
+
+  thaw(): void {
+    writeCgroupFile(this.freezerDir(), 'freezer.state', 'THAWED')
+  }
+
+  freezerState(): FreezerState {
+    const dir = this.record.paths.freezer
+    if (dir === undefined) return ''
+    if (!exists(dir)) return 'THAWED'
+    return readCgroupFile(dir, 'freezer.state').trim() as FreezerState
+  }
+
+  killAll(signal: number): void {
+    signalFrozen(this, signal)
+  }
+
+  destroy(): void {
+    removeCgroupDirs(this.dirs())
+  }
+
+  private freezerDir(): string {
+    const dir = this.record.paths.freezer
+    if (dir === undefined) throw new TsrunError('state', 'no freezer cgroup hierarchy mounted')
+    return dir
+  }
+}
+
+function isCgroupFs(dir: string): boolean {
+  try {
+    return fs.statfsSync(dir).type === CGROUP_SUPER_MAGIC
+  } catch (err) {
+    // Not made yet: it will be, inside the hierarchy.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true
+    throw new TsrunError('system', `statfs ${dir}`, { cause: err })
+  }
+}
+
+/** runc's cpusetEnsureParent: make every ancestor below the mount, each with
+ *  cpus/mems copied from its parent, top down. */
+function ensureCpusetParents(dir: string): void {
+  if (!isCgroupFs(path.dirname(dir))) return // dir is the hierarchy's root
+  ensureCpusetParents(path.dirname(dir))
+  try {
+    fs.mkdirSync(dir, { mode: 0o755 })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new TsrunError('system', `create cgroup ${dir}`, { cause: err })
+  }
+  copyCpusetIfEmpty(dir)
+}
+
+function copyCpusetIfEmpty(dir: string): void {
+  const parent = path.dirname(dir)
+  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+    if (readCgroupFile(dir, file).trim() === '') writeCgroupFile(dir, file, readCgroupFile(parent, file))
+  }
+}
