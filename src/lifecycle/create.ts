@@ -1,0 +1,168 @@
+// create: reads top to bottom like runc's standard_init_linux.go. The state
+// record ("creating") is written before the first side effect; every side
+// effect pushes its undo the moment it succeeds; any failure rolls them back
+// in reverse (kill the init before removing its cgroup, the cgroup before the
+// state dir). A create killed half-way leaves a record `delete -f` cleans.
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { addon, initPath } from '../addon'
+import { loadBundle } from '../bundle/load'
+import type { Spec } from '../bundle/spec.generated'
+import { detectLayout } from '../cgroups/detect'
+import { openCgroup, planCgroup } from '../cgroups/driver'
+import { TsrunError, wrap } from '../errors'
+import { runHooks } from '../hooks/run'
+import { warn } from '../log'
+import { compileHooks, compilePlan } from '../plan/compile'
+import { lockContainer } from '../state/lock'
+import { procStartTime } from '../state/status'
+import {
+  FIFO_FILE, containerDir, createContainerDir, nowRfc3339Nano, removeContainerDir, writeState,
+  type StateRecord,
+} from '../state/store'
+import { validateId } from '../state/id'
+import { writeIdMaps } from './idmap'
+import { releaseInit, talkToInit } from './init-channel'
+import { hookState } from './oci-state'
+import { killAndReap, reapExited } from './process'
+import { Rollback } from './rollback'
+import type { CreateOptions, GlobalOptions } from './index'
+
+export interface Created {
+  rec: StateRecord
+  /** pidfd of the container's process */
+  pidfd: number
+}
+
+export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
+  fs.closeSync(createContainer(g, o, false).pidfd)
+}
+
+/**
+ * Creates the container and returns with its process waiting on the exec
+ * fifo. `subreaper`: make tsrun the reaper of a container process that the
+ * init forks (pid namespace joined by path), so `run` can wait for it.
+ */
+export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: boolean): Created {
+  validateId(o.id)
+  const bundle = loadBundle(o.bundle)
+  bundle.warnings.forEach(warn)
+  const spec = bundle.config
+  const dir = containerDir(g.root, o.id)
+  const fifoPath = path.join(dir, FIFO_FILE)
+  const cgroup = planCgroup(spec.linux?.cgroupsPath, o.id)
+  const { plan, namespaces } = compilePlan(spec, {
+    id: o.id, bundle: bundle.bundle, rootfs: bundle.rootfs, fifoPath,
+    noPivot: o.noPivot, consoleSocketFd: -1, preserveFds: o.preserveFds,
+    cgroup: { layout: detectLayout(), record: cgroup },
+  })
+  const rec: StateRecord = {
+    id: o.id, pid: 0, startTime: '', bundle: bundle.bundle, rootfs: bundle.rootfs,
+    created: nowRfc3339Nano(), owner: '', annotations: spec.annotations ?? {}, status: 'creating', cgroup,
+    hooks: { poststart: compileHooks(spec.hooks?.poststart), poststop: compileHooks(spec.hooks?.poststop) },
+  }
+
+  const undo = new Rollback()
+  try {
+    createContainerDir(g.root, o.id)
+    const lock = lockContainer(g.root, o.id)
+    undo.push('state dir', () => { removeContainerDir(g.root, o.id); lock.release() })
+    writeState(g.root, rec)
+    addon.mkfifo(fifoPath, 0o622)
+    // mkfifo obeys the umask; a non-root container user must still open it for writing.
+    fs.chmodSync(fifoPath, 0o622)
+
+    const cg = openCgroup(cgroup)
+    undo.push('cgroup', () => cg.destroy())
+    cg.create(spec.linux?.resources)
+
+    if (o.consoleSocket) {
+      const fd = addon.connectUnix(o.consoleSocket)
+      undo.push('console socket', () => fs.closeSync(fd))
+      plan.consoleSocketFd = fd
+    }
+    if (subreaper) addon.setChildSubreaper()
+    const child = addon.spawnInit(initPath, namespaces.cloneFlags, inheritedFds(o.preserveFds, plan.consoleSocketFd))
+    undo.push('init process', () => { fs.closeSync(child.sock); killAndReap(child.pidfd) })
+    // Recorded at once: a tsrun killed from here on leaves a pid `delete -f` can kill.
+    record(g, rec, child.pid)
+    cg.apply(child.pid)
+
+    const pid = talkToInit(child, plan, {
+      writeUserMaps: () => writeMaps(spec, child.pid),
+      childPid: (p) => record(g, rec, p),
+      runtimeHooks: (pid) => runCreateHooks(spec, rec, pid),
+    })
+    let pidfd = child.pidfd
+    if (pid !== child.pid) {
+      // The init forked the container process into its pid namespace and
+      // exits; once reaped, the process is ours (subreaper) or pid 1's.
+      pidfd = addon.pidfdOpen(pid)
+      undo.push('container process', () => killAndReap(pidfd))
+      reapExited(child.pidfd)
+    }
+
+    rec.status = 'created'
+    writeState(g.root, rec)
+    if (o.pidFile) writePidFile(o.pidFile, pid)
+    releaseInit(child.sock)
+    if (plan.consoleSocketFd >= 0) fs.closeSync(plan.consoleSocketFd)
+    undo.commit()
+    lock.release()
+    return { rec, pidfd }
+  } catch (err) {
+    const left = undo.run()
+    for (const l of left) warn(`rollback: ${l}`)
+    throw wrap(`create ${o.id}`, err)
+  }
+}
+
+/**
+ * Fds the init keeps: stdio (Node marks its own 0-2 close-on-exec), the
+ * --preserve-fds range and the console socket.
+ */
+function inheritedFds(preserveFds: number, consoleSocketFd: number): number[] {
+  // A closed stdio slot stays closed (CI runs us with no stdin); the init fills it with /dev/null.
+  const fds = [0, 1, 2].filter(isOpen)
+  for (let i = 0; i < preserveFds; i++) fds.push(3 + i)
+  if (consoleSocketFd >= 0) fds.push(consoleSocketFd)
+  return fds
+}
+
+function isOpen(fd: number): boolean {
+  try {
+    fs.fstatSync(fd)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function record(g: GlobalOptions, rec: StateRecord, pid: number): void {
+  const startTime = procStartTime(pid)
+  if (startTime === null) throw new TsrunError('init', `container process ${pid} exited during create`)
+  rec.pid = pid
+  rec.startTime = startTime
+  writeState(g.root, rec)
+}
+
+function writeMaps(spec: Spec, pid: number): void {
+  writeIdMaps(pid, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? [])
+}
+
+/** prestart and createRuntime hooks, in the runtime namespace, before pivot_root. */
+function runCreateHooks(spec: Spec, rec: StateRecord, pid: number): string {
+  // prestart is the legacy hook: tools written for it (runtime-spec 1.0)
+  // expect the status it had when it ran at start, "created".
+  runHooks('prestart', spec.hooks?.prestart, hookState(rec, 'created', pid), { warnOnly: false })
+  const creating = hookState(rec, 'creating', pid)
+  runHooks('createRuntime', spec.hooks?.createRuntime, creating, { warnOnly: false })
+  return creating
+}
+
+/** The bare pid, no newline, via temp file + rename (runc's createPidFile). */
+export function writePidFile(file: string, pid: number): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}`)
+  fs.writeFileSync(tmp, String(pid), { mode: 0o644 })
+  fs.renameSync(tmp, file)
+}

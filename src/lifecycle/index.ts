@@ -1,0 +1,58 @@
+// The lifecycle operations the CLI calls. Each is loaded on first use, so a
+// command pays only for the modules it runs (state never loads create's
+// bundle validator, plan compiler or hooks). require, not import(): tap's
+// TypeScript loader cannot resolve a dynamic import of a .ts sibling.
+import type { ContainerState } from './oci-state'
+
+export type { ContainerState }
+
+export interface GlobalOptions {
+  root: string
+  log?: string
+  logFormat: 'text' | 'json'
+  debug: boolean
+  systemdCgroup: boolean
+}
+
+export interface CreateOptions {
+  id: string
+  bundle: string
+  pidFile?: string
+  consoleSocket?: string
+  noPivot: boolean
+  noNewKeyring: boolean
+  preserveFds: number
+}
+
+export interface RunOptions extends CreateOptions {
+  detach: boolean
+  keep: boolean
+}
+
+export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
+  return (require('./create') as typeof import('./create')).create(g, o)
+}
+
+export async function start(g: GlobalOptions, o: { id: string }): Promise<void> {
+  return (require('./start') as typeof import('./start')).start(g, o.id)
+}
+
+export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
+  return (require('./run') as typeof import('./run')).run(g, o)
+}
+
+export async function state(g: GlobalOptions, o: { id: string }): Promise<ContainerState> {
+  return (require('./oci-state') as typeof import('./oci-state')).state(g, o.id)
+}
+
+export async function kill(g: GlobalOptions, o: { id: string; signal: number; all: boolean }): Promise<void> {
+  return (require('./kill') as typeof import('./kill')).kill(g, o)
+}
+
+export async function remove(g: GlobalOptions, o: { id: string; force: boolean }): Promise<void> {
+  return (require('./delete') as typeof import('./delete')).remove(g, o)
+}
+
+export async function list(g: GlobalOptions): Promise<ContainerState[]> {
+  return (require('./oci-state') as typeof import('./oci-state')).list(g)
+}

@@ -1,0 +1,61 @@
+// Signalling and reaping the container's processes through pidfds, so a
+// recycled pid is never signalled by mistake.
+import * as fs from 'node:fs'
+import { addon } from '../addon'
+
+const SIGKILL = 9
+
+/** Sleeps without spinning the CPU (the CLI has nothing else to do meanwhile). */
+export function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
+/** True once the process behind pidfd has exited (signal 0 fails with ESRCH). */
+export function exited(pidfd: number): boolean {
+  try {
+    addon.pidfdSendSignal(pidfd, 0)
+    return false
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return true
+    throw err
+  }
+}
+
+/**
+ * SIGKILLs the process, waits until it is gone (reaping it when it is our
+ * child) and closes the pidfd. Used by rollback and delete -f.
+ */
+export function killAndReap(pidfd: number, timeoutMs = 10_000): void {
+  try {
+    try {
+      addon.pidfdSendSignal(pidfd, SIGKILL)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
+    }
+    for (let waited = 0; waited < timeoutMs; waited += 1) {
+      if (reaped(pidfd)) return
+      sleepMs(1)
+    }
+  } finally {
+    fs.closeSync(pidfd)
+  }
+}
+
+function reaped(pidfd: number): boolean {
+  try {
+    return addon.reapPidfd(pidfd) !== null
+  } catch (err) {
+    // Not our child: it is gone once signal 0 says so (its reaper collects it).
+    if ((err as NodeJS.ErrnoException).code === 'ECHILD') return exited(pidfd)
+    throw err
+  }
+}
+
+/** Waits for our child to exit on its own, reaps it and closes its pidfd. */
+export function reapExited(pidfd: number): void {
+  try {
+    while (addon.reapPidfd(pidfd) === null) sleepMs(1)
+  } finally {
+    fs.closeSync(pidfd)
+  }
+}

@@ -1,0 +1,51 @@
+// start: open the exec fifo for reading, which releases the init blocked on
+// it, then run poststart hooks. The wait also watches the init's pidfd, so a
+// dead init is reported instead of hanging (runc's awaitFifoOpen).
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { addon } from '../addon'
+import { TsrunError, wrap } from '../errors'
+import { runHooks } from '../hooks/run'
+import { warn } from '../log'
+import { lockContainer } from '../state/lock'
+import { deriveStatus, initAlive } from '../state/status'
+import { FIFO_FILE, containerDir, readState, writeState } from '../state/store'
+import { hookState } from './oci-state'
+import type { GlobalOptions } from './index'
+
+/** runc 1.1.5's messages for a start in the wrong state. */
+function notStartable(status: string): TsrunError {
+  if (status === 'stopped') return new TsrunError('state', 'cannot start a container that has stopped')
+  if (status === 'running') return new TsrunError('state', 'cannot start an already running container')
+  return new TsrunError('state', `cannot start a container in the ${status} state`)
+}
+
+export function start(g: GlobalOptions, id: string): void {
+  const lock = lockContainer(g.root, id)
+  try {
+    const rec = readState(g.root, id)
+    const status = deriveStatus(g.root, rec)
+    if (status !== 'created') throw notStartable(status)
+    const pidfd = addon.pidfdOpen(rec.pid)
+    const fifo = path.join(containerDir(g.root, id), FIFO_FILE)
+    let released: boolean
+    try {
+      // The pidfd may name a recycled pid if the init died just now: check after opening it.
+      if (!initAlive(rec)) throw notStartable('stopped')
+      released = addon.awaitExecFifo(fifo, pidfd)
+    } finally {
+      fs.closeSync(pidfd)
+    }
+    fs.rmSync(fifo, { force: true })
+    if (!released) throw new TsrunError('init', 'container process exited before it was started')
+    rec.status = 'running'
+    writeState(g.root, rec)
+    for (const w of runHooks('poststart', rec.hooks.poststart, hookState(rec, 'running'), { warnOnly: true })) {
+      warn(w.message)
+    }
+  } catch (err) {
+    throw wrap(`start ${id}`, err)
+  } finally {
+    lock.release()
+  }
+}

@@ -1,0 +1,121 @@
+// Spec + create options → InitPlan. Pure: reads nothing but the config
+// (and stats bind sources), writes nothing. Each area has its own compiler.
+import * as path from 'node:path'
+import type { Spec } from '../bundle/spec.generated'
+import { TsrunError } from '../errors'
+import { compileCaps } from './caps'
+import { expandCgroupMount, type CgroupView } from './cgroupfs'
+import { rlimitNumber } from '../bundle/names'
+import { MS } from './constants'
+import { compileDevices } from './devices'
+import { compileMount, isBind } from './mounts'
+import { planNamespaces, type NamespacePlan } from './namespaces'
+import type { InitPlan, PlanHook, PlanRlimit } from './types'
+
+export interface PlanOptions {
+  id: string
+  bundle: string
+  rootfs: string
+  fifoPath: string
+  noPivot: boolean
+  consoleSocketFd: number
+  preserveFds: number
+  /** where the container's cgroups are, for mounts of type "cgroup" */
+  cgroup: Omit<CgroupView, 'cgroupns'>
+}
+
+export interface CompiledPlan {
+  plan: InitPlan
+  namespaces: NamespacePlan
+}
+
+const ROOTFS_PROPAGATION: Record<string, number> = {
+  private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC,
+  shared: MS.SHARED, rshared: MS.SHARED | MS.REC,
+  slave: MS.SLAVE, rslave: MS.SLAVE | MS.REC,
+  unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
+}
+
+export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
+  const linux = spec.linux ?? {}
+  const proc = spec.process
+  if (!proc) throw new TsrunError('config', 'config.json: process is required to create a container')
+  const ns = planNamespaces(linux.namespaces ?? [])
+  if (!ns.has('mount')) throw new TsrunError('config', 'config.json: a mount namespace is required')
+  const view = { ...o.cgroup, cgroupns: ns.has('cgroup') }
+  const mounts = (spec.mounts ?? []).flatMap((m, i) => {
+    const pm = compileMount(m, o.bundle, i)
+    return m.type === 'cgroup' ? expandCgroupMount(pm, view) : [pm]
+  })
+  // runc only populates /dev when the config does not bind the host's /dev.
+  const bindsDev = (spec.mounts ?? []).some((m) => path.normalize(m.destination) === '/dev' && isBind(m))
+  const rootfsPropagation = linux.rootfsPropagation ? ROOTFS_PROPAGATION[linux.rootfsPropagation] : 0
+  const plan: InitPlan = {
+    id: o.id,
+    cloneFlags: ns.cloneFlags,
+    joinNamespaces: ns.joinNamespaces,
+    unshareFlags: ns.unshareFlags,
+    forkForPidns: ns.forkForPidns,
+    timeOffsets: compileTimeOffsets(linux.timeOffsets),
+    userns: ns.userns,
+    rootfs: o.rootfs,
+    rootPropagation: rootfsPropagation || MS.SLAVE | MS.REC,
+    rootfsPropagation,
+    rootReadonly: spec.root?.readonly === true,
+    noPivot: o.noPivot,
+    mounts,
+    devices: bindsDev ? [] : compileDevices(linux.devices ?? [], ns.userns),
+    devSymlinks: !bindsDev,
+    maskedPaths: linux.maskedPaths ?? [],
+    readonlyPaths: linux.readonlyPaths ?? [],
+    fifoPath: o.fifoPath,
+    mountLabel: linux.mountLabel ?? '',
+    hostname: spec.hostname ?? null,
+    domainname: spec.domainname ?? null,
+    sysctls: Object.entries(linux.sysctl ?? {}).map(([key, value]) => ({ key, value: String(value) })),
+    rlimits: compileRlimits(proc.rlimits ?? []),
+    oomScoreAdj: proc.oomScoreAdj ?? null,
+    args: proc.args ?? [],
+    env: proc.env ?? [],
+    cwd: proc.cwd,
+    uid: proc.user.uid,
+    gid: proc.user.gid,
+    additionalGids: proc.user.additionalGids ?? [],
+    umask: proc.user.umask ?? null,
+    caps: compileCaps(proc.capabilities),
+    noNewPrivileges: proc.noNewPrivileges === true,
+    terminal: proc.terminal === true,
+    consoleWidth: proc.consoleSize?.width ?? 0,
+    consoleHeight: proc.consoleSize?.height ?? 0,
+    consoleSocketFd: o.consoleSocketFd,
+    preserveFds: o.preserveFds,
+    seccompBpf: new Uint8Array(0),
+    seccompFlags: 0,
+    apparmorProfile: proc.apparmorProfile ?? '',
+    selinuxLabel: proc.selinuxLabel ?? '',
+    personality: -1,
+    createContainerHooks: compileHooks(spec.hooks?.createContainer),
+    startContainerHooks: compileHooks(spec.hooks?.startContainer),
+  }
+  return { plan, namespaces: ns }
+}
+
+// Names and duplicates were checked by src/bundle's validation.
+function compileRlimits(rlimits: Array<{ type: string; soft: number; hard: number }>): PlanRlimit[] {
+  return rlimits.map((r) => ({ type: rlimitNumber(r.type), soft: rlimitValue(r.soft), hard: rlimitValue(r.hard) }))
+}
+
+const RLIM_INFINITY = (1n << 64n) - 1n
+
+// JSON numbers lose precision near 2^64: anything that large means unlimited.
+function rlimitValue(v: number): bigint {
+  return v >= 2 ** 63 ? RLIM_INFINITY : BigInt(Math.trunc(v))
+}
+
+export function compileHooks(hooks: Array<{ path: string; args?: string[]; env?: string[]; timeout?: number }> | undefined): PlanHook[] {
+  return (hooks ?? []).map((h) => ({ path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }))
+}
+
+function compileTimeOffsets(offsets: Record<string, { secs?: number; nanosecs?: number }> | undefined): string[] {
+  return Object.entries(offsets ?? {}).map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}`)
+}
