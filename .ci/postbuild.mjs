@@ -1,0 +1,70 @@
+// Last step of `npm run build` (after tsc and node-gyp): make the CLI executable and check that
+// the build produced what the runtime loads at run time. Exits 1 with one line per problem.
+import { chmodSync, closeSync, openSync, readSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const cli = join(root, 'dist/cli/main.js')
+const addon = join(root, 'build/Release/tsrun.node')
+const init = join(root, 'build/Release/tsrun-init')
+const problems = []
+
+function head(path, length) {
+  const fd = openSync(path, 'r')
+  try {
+    const buf = Buffer.alloc(length)
+    return buf.subarray(0, readSync(fd, buf, 0, length, 0))
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function exists(path) {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    problems.push(`${path} was not built`)
+    return false
+  }
+}
+
+// Program header types of an ELF file (both classes, both byte orders).
+function elfSegmentTypes(path) {
+  const b = head(path, 64 * 1024)
+  if (b.length < 52 || b.readUInt32BE(0) !== 0x7f454c46) return null
+  const is64 = b[4] === 2
+  const le = b[5] === 1
+  const u16 = (o) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o))
+  const u32 = (o) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o))
+  const phoff = is64 ? Number(le ? b.readBigUInt64LE(0x20) : b.readBigUInt64BE(0x20)) : u32(0x1c)
+  const phentsize = u16(is64 ? 0x36 : 0x2a)
+  const phnum = u16(is64 ? 0x38 : 0x2c)
+  const types = []
+  for (let i = 0; i < phnum; i++) {
+    const off = phoff + i * phentsize
+    if (off + 4 > b.length) return null
+    types.push(u32(off))
+  }
+  return types
+}
+
+if (exists(cli)) {
+  // The shebang is what makes ./dist/cli/main.js (and runtimes that exec it) work.
+  if (!head(cli, 2).equals(Buffer.from('#!'))) problems.push(`${cli} has no #! line (src/cli/main.ts must start with one)`)
+  chmodSync(cli, 0o755)
+}
+exists(addon)
+if (exists(init)) {
+  const PT_INTERP = 3
+  const types = elfSegmentTypes(init)
+  if (types === null) problems.push(`${init} is not an ELF executable`)
+  // tsrun-init runs from a memfd inside the container's mount namespace: no dynamic loader there.
+  else if (types.includes(PT_INTERP)) problems.push(`${init} is dynamically linked (binding.gyp must link it with -static)`)
+  if ((statSync(init).mode & 0o111) === 0) problems.push(`${init} is not executable`)
+}
+
+if (problems.length > 0) {
+  for (const p of problems) console.error(`postbuild: ${p.replaceAll(root + '/', '')}`)
+  process.exit(1)
+}
