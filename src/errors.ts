@@ -34,7 +34,9 @@ export function describe(err: unknown): string {
   let e: unknown = err
   while (e !== undefined && e !== null) {
     if (e instanceof Error) {
-      if (e.message) parts.push(e.message)
+      // First line only: some causes (require's "Require stack:") run on,
+      // and the CLI's promise is one line.
+      if (e.message) parts.push(e.message.split('\n', 1)[0])
       e = (e as Error & { cause?: unknown }).cause
     } else {
       parts.push(String(e))

@@ -12,9 +12,10 @@
 #include <unistd.h>
 #include "init.h"
 
-/* Opened by its host path before the pivot, as O_PATH: it can be neither
- * read nor written through this fd, and it is reopened for writing only
- * after GO, which is what blocks us until `start` reads. */
+/* Opened by its host path before any namespace is joined or created (runc's
+ * parent opens it and passes the fd), as O_PATH: it can be neither read nor
+ * written through this fd, and it is reopened for writing only after GO,
+ * which is what blocks us until `start` reads. */
 int open_fifo(struct init *in)
 {
 	if (!*in->p.fifo_path)
@@ -25,8 +26,9 @@ int open_fifo(struct init *in)
 }
 
 /* Inside the jail now, so a plain walk cannot leave the container. runc
- * creates a missing cwd too. */
-int enter_cwd(struct init *in)
+ * creates a missing cwd too, right after pivot_root: before the root (or
+ * the mount holding the cwd) turns read-only in finish_mounts. */
+int make_cwd(struct init *in)
 {
 	const char *cwd = *in->p.cwd ? in->p.cwd : "/";
 	char path[PATH_MAX];
@@ -42,6 +44,14 @@ int enter_cwd(struct init *in)
 	}
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
 		return errf(STEP_CHDIR, errno, "mkdir %s", path);
+	return 0;
+}
+
+int enter_cwd(struct init *in)
+{
+	const char *cwd = *in->p.cwd ? in->p.cwd : "/";
+	char path[PATH_MAX];
+
 	if (chdir(cwd) < 0)
 		return errf(STEP_CHDIR, errno, "%s", cwd);
 	/* CVE-2024-21626: a cwd reached through a leaked host fd lies outside
@@ -73,8 +83,8 @@ int lookup_exec(struct init *in)
 	char cand[PATH_MAX];
 	int e;
 
-	if (!a0)
-		return errf(STEP_EXEC_LOOKUP, EINVAL, "exec: process.args is empty");
+	if (!a0)  /* a config without process: created, never started */
+		return 0;
 	/* With a slash it is a path (relative to cwd, hence after enter_cwd). */
 	if (strchr(a0, '/')) {
 		if (!executable(a0, &e))
@@ -105,7 +115,7 @@ int lookup_exec(struct init *in)
 int close_fds(struct init *in)
 {
 	unsigned int from = 3 + in->p.preserve_fds;
-	int keep[2] = { report_sock, in->fifo_fd };
+	int keep[3] = { report_sock, in->fifo_fd, in->fd_dir };
 
 	/* Node leaves its stdio O_NONBLOCK; a container's shell would see
 	 * EAGAIN on its first read. */
@@ -114,14 +124,15 @@ int close_fds(struct init *in)
 		if (fl >= 0 && (fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
 			return errf(STEP_CLOSE_FDS, errno, "clear O_NONBLOCK on %d", fd);
 	}
-	/* Close the gaps around the two kept fds, lowest first; -1 (no fifo)
+	/* Close the gaps around the kept fds, lowest first; -1 (absent)
 	 * sorts first and is skipped. */
-	if (keep[0] > keep[1]) {
-		int t = keep[0];
-		keep[0] = keep[1];
-		keep[1] = t;
-	}
-	for (int i = 0; i < 2; i++) {
+	for (int i = 1; i < 3; i++)
+		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (int i = 0; i < 3; i++) {
 		if (keep[i] < (int)from)
 			continue;
 		if ((unsigned)keep[i] > from && close_range(from, keep[i] - 1, 0) < 0)
@@ -133,8 +144,6 @@ int close_fds(struct init *in)
 	return 0;
 }
 
-/* "sync 4": READY means all of create's work is done; GO means the parent
- * has recorded the container as created and is leaving. */
 int sync_ready(struct init *in)
 {
 	uint8_t *state;
@@ -162,7 +171,9 @@ void start_container(struct init *in)
 	if (in->fifo_fd >= 0) {
 		/* Blocks until `start` opens the fifo for reading. */
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", in->fifo_fd);
-		if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, "0", 1) != 1) {
+		fd = in->fd_dir >= 0 ? openat(in->fd_dir, path + strlen("/proc/self/fd/"), O_WRONLY | O_CLOEXEC)
+				     : open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1) {
 			errf(STEP_EXEC_FIFO, errno, "%s", in->p.fifo_path);
 			fail(STEP_EXEC_FIFO);
 		}
@@ -170,6 +181,8 @@ void start_container(struct init *in)
 		 * dumpable after the fd table was visible (CVE-2016-9962). */
 		close(fd);
 		close(in->fifo_fd);
+		if (in->fd_dir >= 0)
+			close(in->fd_dir);
 	}
 	/* The spec runs startContainer hooks as part of `start`, in the
 	 * container, just before the user's program: hence after the fifo. */
@@ -177,6 +190,10 @@ void start_container(struct init *in)
 		if (run_hook(&in->p.start_hooks[i], in->state, in->n_state, STEP_START_HOOK, i) < 0)
 			fail(STEP_START_HOOK);
 	static char *none[] = { NULL };
+	if (!in->exec_path) {
+		errf(STEP_EXEC, EINVAL, "no process to start");
+		fail(STEP_EXEC);
+	}
 	execve(in->exec_path, in->p.args, in->p.n_env ? in->p.env : none);
 	errf(STEP_EXEC, errno, "%s", in->exec_path);
 	fail(STEP_EXEC);

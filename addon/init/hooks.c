@@ -93,7 +93,7 @@ int run_hook(const struct plan_hook *h, const char *state, size_t n, int step, s
 	bool exec_failed = read(err_p[0], &e, sizeof(e)) == sizeof(e);
 	close(err_p[0]);
 	if (ready == 0)
-		return errf(step, 0, "%zu (%s): timed out after %us", idx, h->path, h->timeout);
+		return errf(step, 0, "%zu (%s): timeout after %us", idx, h->path, h->timeout);
 	if (exec_failed)
 		return errf(step, e, "%zu (%s): exec", idx, h->path);
 	if (WIFSIGNALED(status))

@@ -69,6 +69,8 @@ struct init {
 	struct plan p;
 	int root_fd;         /* O_PATH of the bind-mounted rootfs until pivot */
 	int fifo_fd;         /* O_PATH of the exec fifo (host path, opened before pivot) */
+	int fd_dir;          /* the host's /proc/self/fd, kept only without a mount ns of
+			      * our own: the chroot has no /proc to reopen the fifo through */
 	int *ro_fds; size_t n_ro_fds;  /* mounts made ro only after /dev is populated */
 	bool mntns;          /* we own a mount namespace: safe to touch "/" */
 	bool pdeathsig;      /* PR_SET_PDEATHSIG is ours to restore after setresuid */
@@ -112,6 +114,7 @@ int set_rlimits(struct init *in);
 int set_personality(struct init *in);
 int set_lsm_labels(struct init *in);
 int setup_console(struct init *in);
+int make_cwd(struct init *in);
 int enter_cwd(struct init *in);
 int lookup_exec(struct init *in);
 int seccomp_early(struct init *in);

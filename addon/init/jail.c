@@ -85,8 +85,11 @@ int jail(struct init *in)
 
 	if (fchdir(in->root_fd) < 0)
 		return errf(STEP_PIVOT_ROOT, errno, "chdir %s", in->p.rootfs);
-	if (!in->mntns)  /* nothing to pivot: runc's plain chroot */
+	if (!in->mntns) {  /* nothing to pivot: runc's plain chroot */
+		if ((in->fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return errf(STEP_PIVOT_ROOT, errno, "open /proc/self/fd");
 		r = chroot(".") < 0 || chdir("/") < 0 ? errf(STEP_PIVOT_ROOT, errno, "chroot") : 0;
+	}
 	else if (in->p.no_pivot)
 		r = move_root(in->p.rootfs);
 	else

@@ -21,6 +21,9 @@
 
 static const struct { int step; int (*run)(struct init *); } steps[] = {
 	{ STEP_OOM_SCORE_ADJ, set_oom_score_adj }, /* while /proc/self is still ours */
+	/* A host path: opened while we are still the host's root in the host's
+	 * mount ns (a joined mount ns or an unmapped user ns can't reach it). */
+	{ STEP_OPEN_FIFO, open_fifo },
 	/* Namespaces first: user ns joins lead (TS orders them) so later setns
 	 * calls are checked against the container's user ns. */
 	{ STEP_SETNS, join_namespaces },
@@ -31,11 +34,11 @@ static const struct { int step; int (*run)(struct init *); } steps[] = {
 	{ STEP_ROOT_PROPAGATION, prepare_rootfs },
 	{ STEP_MOUNT, mount_all },
 	{ STEP_DEVICE, create_devices },
-	{ STEP_OPEN_FIFO, open_fifo },            /* host path: must precede pivot */
 	{ STEP_PROTOCOL, sync_hooks },            /* "sync 3": prestart/createRuntime */
 	{ STEP_CREATE_HOOK, run_create_hooks },   /* spec: after mounts, before pivot */
 	{ STEP_PIVOT_ROOT, jail },
 	/* From here every path is the container's. */
+	{ STEP_CHDIR, make_cwd },                 /* while the root is still writable */
 	{ STEP_READONLY_MOUNTS, finish_mounts },  /* rootfsPropagation, delayed ro, ro root */
 	{ STEP_SETHOSTNAME, set_uts },
 	/* sysctls before readonlyPaths, which usually include /proc/sys. */
@@ -95,7 +98,7 @@ static void reset_signals(void)
 
 int main(int argc, char **argv)
 {
-	struct init in = { .root_fd = -1, .fifo_fd = -1 };
+	struct init in = { .root_fd = -1, .fifo_fd = -1, .fd_dir = -1 };
 	uint8_t *plan;
 	size_t len;
 

@@ -40,10 +40,12 @@ static int resolve(int root_fd, const char *path, int how)
 /* Opens unsafe_path inside the rootfs, creating what is missing one
  * component at a time (like runc's MkdirAllInRoot): each prefix is resolved
  * in the root and the next component created under the fd we got, so a
- * symlink anywhere leads at worst elsewhere inside the rootfs. */
-int open_in_root(int root_fd, const char *unsafe_path, int how, int step)
+ * symlink anywhere leads at worst elsewhere inside the rootfs. A dangling
+ * symlink on the way is followed, its target made inside the root, as
+ * runc's securejoin does (images ship /etc/resolv.conf -> ../run/...). */
+static int open_in_root_at(int root_fd, const char *unsafe_path, int how, int step, int depth)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], link[PATH_MAX], next[PATH_MAX];
 	int dir = root_fd, fd;
 
 	if (strlen(unsafe_path) >= sizeof(path))
@@ -68,6 +70,23 @@ int open_in_root(int root_fd, const char *unsafe_path, int how, int step)
 			if (r < 0 && errno != EEXIST)
 				return errf(STEP_MKDIR, errno, "%s", path);
 			fd = resolve(root_fd, path, how);
+			/* Still missing although it exists: a dangling symlink. Its
+			 * target (absolute = from the root, relative = from the link's
+			 * directory) plus the rest of the path is resolved anew. */
+			ssize_t n;
+			if (fd < 0 && errno == ENOENT && !(how & NO_SYMLINKS) &&
+			    (n = readlinkat(dir, c, link, sizeof(link) - 1)) > 0) {
+				link[n] = 0;
+				*end = save;
+				if (++depth > 40)  /* the kernel's MAXSYMLINKS */
+					return errf(step, ELOOP, "%s", unsafe_path);
+				if (snprintf(next, sizeof(next), "%.*s%s%s", link[0] == '/' ? 0 : (int)(c - path),
+					     path, link, end) >= (int)sizeof(next))
+					return errf(step, ENAMETOOLONG, "%s", unsafe_path);
+				if (dir != root_fd)
+					close(dir);
+				return open_in_root_at(root_fd, next, how, step, depth);
+			}
 		}
 		if (fd < 0)
 			return errf(step, errno, "%s", path);
@@ -78,6 +97,11 @@ int open_in_root(int root_fd, const char *unsafe_path, int how, int step)
 		c = end;
 	}
 	return dir;
+}
+
+int open_in_root(int root_fd, const char *unsafe_path, int how, int step)
+{
+	return open_in_root_at(root_fd, unsafe_path, how, step, 0);
 }
 
 /* Clones src (a path, or dirfd itself when src is "") and moves the copy
@@ -160,13 +184,15 @@ int new_fs(const char *fstype, const char *source, uint32_t flags, const char *d
 	return mnt;
 bad:
 	/* The fs context keeps the kernel's reason ("e tmpfs: Bad value for
-	 * 'size'"): far more useful than the bare EINVAL. */
+	 * 'size'"): far more useful than the bare EINVAL. The "e " is its
+	 * severity tag (e/w/i), not part of the message. */
 	e = errno;
 	ssize_t n = read(fs, log, sizeof(log) - 1);
 	log[n > 0 ? n : 0] = 0;
 	log[strcspn(log, "\n")] = 0;
 	close(fs);
-	return errf(STEP_MOUNT, e, "%s on %s%s%s", fstype, dest, n > 0 ? ": " : "", n > 0 ? log : "");
+	const char *why = log[0] && strchr("ewi", log[0]) && log[1] == ' ' ? log + 2 : log;
+	return errf(STEP_MOUNT, e, "%s on %s%s%s", fstype, dest, n > 0 ? ": " : "", why);
 }
 
 /* The kernel lets procfs be covered only by procfs and a few lxcfs-style

@@ -56,13 +56,30 @@ const char *errno_name(int err)
 	return "E?";
 }
 
+/* The steps that can fail after GO, when nobody is left to name them: the
+ * user reads these lines on the container's stderr. */
+static const char *late_step_name(uint32_t step)
+{
+	switch (step) {
+	case STEP_EXEC_FIFO: return "exec fifo";
+	case STEP_START_HOOK: return "startContainer hook";
+	case STEP_EXEC: return "execve";
+	default: return NULL;
+	}
+}
+
 void report_to_stderr(void)
 {
+	const char *name = late_step_name(last.step);
+	char step[32];
+
+	if (!name)
+		snprintf(step, sizeof(step), "step %u:", last.step), name = step;
 	if (last.err)
-		dprintf(2, "tsrun-init: step %u: %s: %s (%d)\n", last.step, last.detail,
+		dprintf(2, "tsrun-init: %s %s: %s (%d)\n", name, last.detail,
 			errno_name(last.err), last.err);
 	else
-		dprintf(2, "tsrun-init: step %u: %s\n", last.step, last.detail);
+		dprintf(2, "tsrun-init: %s %s\n", name, last.detail);
 }
 
 /* The one exit for every failure before exec. It never returns, so error

@@ -79,16 +79,34 @@ int write_sysctls(struct init *in)
 	return 0;
 }
 
+/* The config's names for the errors: "setrlimit 7" makes the user look it up.
+ * Indexed by this arch's numbers (they differ on mips, sparc, alpha). */
+static const char *const rlimit_names[] = {
+	[RLIMIT_CPU] = "RLIMIT_CPU", [RLIMIT_FSIZE] = "RLIMIT_FSIZE", [RLIMIT_DATA] = "RLIMIT_DATA",
+	[RLIMIT_STACK] = "RLIMIT_STACK", [RLIMIT_CORE] = "RLIMIT_CORE", [RLIMIT_RSS] = "RLIMIT_RSS",
+	[RLIMIT_NPROC] = "RLIMIT_NPROC", [RLIMIT_NOFILE] = "RLIMIT_NOFILE",
+	[RLIMIT_MEMLOCK] = "RLIMIT_MEMLOCK", [RLIMIT_AS] = "RLIMIT_AS", [RLIMIT_LOCKS] = "RLIMIT_LOCKS",
+	[RLIMIT_SIGPENDING] = "RLIMIT_SIGPENDING", [RLIMIT_MSGQUEUE] = "RLIMIT_MSGQUEUE",
+	[RLIMIT_NICE] = "RLIMIT_NICE", [RLIMIT_RTPRIO] = "RLIMIT_RTPRIO", [RLIMIT_RTTIME] = "RLIMIT_RTTIME",
+};
+
 /* Before the user switch: raising a hard limit needs CAP_SYS_RESOURCE. */
 int set_rlimits(struct init *in)
 {
 	for (size_t i = 0; i < in->p.n_rlimits; i++) {
 		const struct plan_rlimit *r = &in->p.rlimits[i];
 		struct rlimit rl = { r->soft, r->hard };
+		char type[16];
+		const char *name = r->type < sizeof(rlimit_names) / sizeof(rlimit_names[0])
+			? rlimit_names[r->type] : NULL;
 
-		if (prlimit(0, r->type, &rl, NULL) < 0)
-			return errf(STEP_SETRLIMIT, errno, "%u: %llu/%llu", r->type,
-				    (unsigned long long)r->soft, (unsigned long long)r->hard);
+		if (prlimit(0, r->type, &rl, NULL) == 0)
+			continue;
+		int e = errno;
+		if (!name)
+			snprintf(type, sizeof(type), "type %u", r->type), name = type;
+		return errf(STEP_SETRLIMIT, e, "%s: soft %llu, hard %llu", name,
+			    (unsigned long long)r->soft, (unsigned long long)r->hard);
 	}
 	return 0;
 }

@@ -45,21 +45,23 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> 
  */
 export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: boolean): Created {
   validateId(o.id)
-  const bundle = loadBundle(o.bundle)
+  const bundle = loadBundle(o.bundle, { requireProcess: false, noPivot: o.noPivot })
   bundle.warnings.forEach(warn)
   const spec = bundle.config
   const dir = containerDir(g.root, o.id)
   const fifoPath = path.join(dir, FIFO_FILE)
   const cgroup = planCgroup(spec.linux?.cgroupsPath, o.id)
-  const { plan, namespaces } = compilePlan(spec, {
+  const { plan, namespaces, warnings } = compilePlan(spec, {
     id: o.id, bundle: bundle.bundle, rootfs: bundle.rootfs, fifoPath,
     noPivot: o.noPivot, consoleSocketFd: -1, preserveFds: o.preserveFds,
     cgroup: { layout: detectLayout(), record: cgroup },
   })
+  warnings.forEach(warn)
   const rec: StateRecord = {
     id: o.id, pid: 0, startTime: '', bundle: bundle.bundle, rootfs: bundle.rootfs,
     created: nowRfc3339Nano(), owner: '', annotations: spec.annotations ?? {}, status: 'creating', cgroup,
     hooks: { poststart: compileHooks(spec.hooks?.poststart), poststop: compileHooks(spec.hooks?.poststop) },
+    ...(spec.process ? {} : { noProcess: true }),
   }
 
   const undo = new Rollback()
@@ -83,7 +85,12 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
     }
     if (subreaper) addon.setChildSubreaper()
     const child = addon.spawnInit(initPath, namespaces.cloneFlags, inheritedFds(o.preserveFds, plan.consoleSocketFd))
-    undo.push('init process', () => { fs.closeSync(child.sock); killAndReap(child.pidfd) })
+    // Fields become -1 once closed on the success path, so the undo never closes a reused fd number.
+    const owned = { sock: child.sock, pidfd: child.pidfd }
+    undo.push('init process', () => {
+      if (owned.sock >= 0) fs.closeSync(owned.sock)
+      if (owned.pidfd >= 0) killAndReap(owned.pidfd)
+    })
     // Recorded at once: a tsrun killed from here on leaves a pid `delete -f` can kill.
     record(g, rec, child.pid)
     cg.apply(child.pid)
@@ -99,13 +106,15 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
       // exits; once reaped, the process is ours (subreaper) or pid 1's.
       pidfd = addon.pidfdOpen(pid)
       undo.push('container process', () => killAndReap(pidfd))
+      owned.pidfd = -1
       reapExited(child.pidfd)
     }
 
     rec.status = 'created'
     writeState(g.root, rec)
     if (o.pidFile) writePidFile(o.pidFile, pid)
-    releaseInit(child.sock)
+    owned.sock = -1
+    releaseInit(child.sock, hookState(rec, 'created'))
     if (plan.consoleSocketFd >= 0) fs.closeSync(plan.consoleSocketFd)
     undo.commit()
     lock.release()

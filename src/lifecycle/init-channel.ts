@@ -45,10 +45,24 @@ export function talkToInit(child: SpawnResult, plan: InitPlan, req: InitRequests
   }
 }
 
-/** The parent has recorded the container: let the init go on to wait on the exec fifo. */
-export function releaseInit(sock: number): void {
-  addon.sendMsg(sock, MsgType.GO)
-  fs.closeSync(sock)
+/**
+ * The parent has recorded the container: let the init go on to wait on the
+ * exec fifo. `state` is what its startContainer hooks get ("created", as runc
+ * gives them), replacing the "creating" state createContainer hooks got. The
+ * init clears PR_SET_PDEATHSIG before it closes its end, so waiting for that
+ * EOF keeps our exit from killing it.
+ */
+export function releaseInit(sock: number, state?: string): void {
+  let m
+  try {
+    addon.sendMsg(sock, MsgType.GO, state === undefined ? undefined : Buffer.from(state))
+    m = addon.recvMsg(sock, -1)
+  } finally {
+    fs.closeSync(sock)
+  }
+  if (m !== null) {
+    throw m.type === MsgType.ERROR ? initError(m.payload) : new TsrunError('init', `unexpected message ${m.type} from tsrun-init`)
+  }
 }
 
 function initError(payload: Buffer): TsrunError {

@@ -10,8 +10,11 @@ import { warn } from '../log'
 import { lockContainer } from '../state/lock'
 import { deriveStatus, initAlive } from '../state/status'
 import { FIFO_FILE, containerDir, readState, writeState } from '../state/store'
+import { signalInit } from './kill'
 import { hookState } from './oci-state'
 import type { GlobalOptions } from './index'
+
+const SIGKILL = 9
 
 /** runc 1.1.5's messages for a start in the wrong state. */
 function notStartable(status: string): TsrunError {
@@ -26,6 +29,11 @@ export function start(g: GlobalOptions, id: string): void {
     const rec = readState(g.root, id)
     const status = deriveStatus(g.root, rec)
     if (status !== 'created') throw notStartable(status)
+    if (rec.noProcess) {
+      // It can never run: stop it so the error leaves a stopped container, not a stuck one.
+      signalInit(rec, SIGKILL)
+      throw new TsrunError('config', 'cannot start a container without a process: config.json has none')
+    }
     const pidfd = addon.pidfdOpen(rec.pid)
     const fifo = path.join(containerDir(g.root, id), FIFO_FILE)
     let released: boolean

@@ -2,7 +2,6 @@
 // (and stats bind sources), writes nothing. Each area has its own compiler.
 import * as path from 'node:path'
 import type { Spec } from '../bundle/spec.generated'
-import { TsrunError } from '../errors'
 import { compileCaps } from './caps'
 import { expandCgroupMount, type CgroupView } from './cgroupfs'
 import { rlimitNumber } from '../bundle/names'
@@ -27,6 +26,8 @@ export interface PlanOptions {
 export interface CompiledPlan {
   plan: InitPlan
   namespaces: NamespacePlan
+  /** config parts that are valid but were not applied, for the CLI to warn about */
+  warnings: string[]
 }
 
 const ROOTFS_PROPAGATION: Record<string, number> = {
@@ -38,10 +39,10 @@ const ROOTFS_PROPAGATION: Record<string, number> = {
 
 export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
   const linux = spec.linux ?? {}
-  const proc = spec.process
-  if (!proc) throw new TsrunError('config', 'config.json: process is required to create a container')
+  // The spec lets create run without a process (start then fails): the
+  // container is set up as root with no capabilities and nothing to exec.
+  const proc = spec.process ?? { args: [], cwd: '/', user: { uid: 0, gid: 0 } }
   const ns = planNamespaces(linux.namespaces ?? [])
-  if (!ns.has('mount')) throw new TsrunError('config', 'config.json: a mount namespace is required')
   const view = { ...o.cgroup, cgroupns: ns.has('cgroup') }
   const mounts = (spec.mounts ?? []).flatMap((m, i) => {
     const pm = compileMount(m, o.bundle, i)
@@ -97,7 +98,30 @@ export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
     createContainerHooks: compileHooks(spec.hooks?.createContainer),
     startContainerHooks: compileHooks(spec.hooks?.startContainer),
   }
-  return { plan, namespaces: ns }
+  const warnings = ns.has('mount') ? [] : withoutMountNamespace(plan)
+  return { plan, namespaces: ns, warnings }
+}
+
+/**
+ * The spec lets a container share the runtime's mount namespace. Then every
+ * mount, device, masked or read-only path and the read-only root would land
+ * on the host's mount table and outlive the container (runc leaves them
+ * behind), so tsrun applies none of them and only chroots into the rootfs.
+ */
+function withoutMountNamespace(plan: InitPlan): string[] {
+  const dropped = [
+    plan.mounts.length > 0 && 'mounts',
+    plan.devices.length > 0 && 'devices',
+    plan.maskedPaths.length > 0 && 'maskedPaths',
+    plan.readonlyPaths.length > 0 && 'readonlyPaths',
+    plan.rootReadonly && 'root.readonly',
+    plan.rootfsPropagation !== 0 && 'rootfsPropagation',
+  ].filter((x): x is string => typeof x === 'string')
+  Object.assign(plan, {
+    mounts: [], devices: [], devSymlinks: false, maskedPaths: [], readonlyPaths: [],
+    rootReadonly: false, rootfsPropagation: 0, noPivot: true,
+  })
+  return dropped.length === 0 ? [] : [`no mount namespace: ${dropped.join(', ')} not applied (they would change the host's mounts)`]
 }
 
 // Names and duplicates were checked by src/bundle's validation.

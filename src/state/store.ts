@@ -36,6 +36,8 @@ export interface StateRecord {
   cgroup: CgroupRecord | null
   /** hooks run after create, kept here so start/delete work when the bundle is gone */
   hooks: { poststart: Hook[]; poststop: Hook[] }
+  /** config.json had no process: the container can be created, never started */
+  noProcess?: boolean
 }
 
 /** <root>/<id>; validates the id so a bad one can never name a path outside root. */

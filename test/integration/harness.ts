@@ -2,7 +2,7 @@
 // busybox rootfs), the real CLI, a private --root, and a teardown that
 // removes every container, cgroup, mount and file the test made — and then
 // checks that nothing is left, so a leak fails the test that caused it.
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions, type SpawnSyncOptions } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -22,6 +22,19 @@ export function skipReason(): string | null {
 
 export interface Result { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
+/** A CLI call started by spawnTsrun; `output()` is its stdout so far. */
+export interface Running { child: ChildProcess; done: Promise<Result>; output: () => string }
+
+/** Polls `cond` every 20 ms until it returns true; false after `timeoutMs`. */
+export async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    if (cond()) return true
+    if (Date.now() > end) return false
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Config = Record<string, any>
 
@@ -30,6 +43,7 @@ export class Sandbox {
   readonly root: string
   readonly bundle: string
   private readonly ids = new Set<string>()
+  private calls = 0
 
   constructor(private readonly t: Test, name: string) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `tsrun-it-${name}-`))
@@ -55,10 +69,25 @@ export class Sandbox {
     return c
   }
 
-  /** Runs the CLI with this sandbox's --root. */
+  /**
+   * Runs the CLI with this sandbox's --root. Output goes through files, not
+   * pipes: a created container keeps tsrun's stdout/stderr open, and
+   * spawnSync would wait for the pipes to close until the container exits.
+   */
   tsrun(args: string[], opts: SpawnSyncOptions = {}): Result {
-    const r = spawnSync(CLI, ['--root', this.root, ...args], { encoding: 'utf8', timeout: 60_000, ...opts })
-    return { status: r.status, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') }
+    const out = path.join(this.dir, `.out-${process.pid}-${this.calls}`)
+    const err = path.join(this.dir, `.err-${this.calls++}`)
+    const fds = [fs.openSync(out, 'w+'), fs.openSync(err, 'w+')]
+    try {
+      const r = spawnSync(CLI, ['--root', this.root, ...args], {
+        timeout: 60_000, env: cliEnv(), stdio: [opts.input === undefined ? 'ignore' : 'pipe', fds[0], fds[1]], ...opts,
+      })
+      return { status: r.status, signal: r.signal, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') }
+    } finally {
+      fds.forEach((fd) => fs.closeSync(fd))
+      fs.rmSync(out, { force: true })
+      fs.rmSync(err, { force: true })
+    }
   }
 
   /** `run` in the foreground with the bundle; the container's output comes back. */
@@ -66,13 +95,41 @@ export class Sandbox {
     return this.tsrun(['run', '-b', this.bundle, ...extra, id])
   }
 
+  /**
+   * Starts the CLI with this sandbox's --root and does not wait: for `run` in
+   * the foreground, signals sent to tsrun, races. `done` settles on exit.
+   */
+  spawnTsrun(args: string[], opts: SpawnOptions = {}): Running {
+    const child = spawn(CLI, ['--root', this.root, ...args], opts)
+    let stdout = ''
+    let stderr = ''
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d })
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+    const done = new Promise<Result>((resolve) => {
+      child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }))
+    })
+    return { child, done, output: () => stdout }
+  }
+
   private cleanup(): void {
     for (const id of this.ids) this.tsrun(['delete', '-f', id])
     const left = leftovers(this)
     for (const m of mountsUnder(this.dir).reverse()) spawnSync('umount', ['-l', m])
     fs.rmSync(this.dir, { recursive: true, force: true })
-    this.t.same(left, [], 'host left clean')
+    // Teardown runs after the test has ended, where an assertion is itself
+    // an error ("assertion after end"); a throw fails the test with the list.
+    if (left.length > 0) throw new Error(`host not left clean: ${left.join('; ')}`)
   }
+}
+
+/**
+ * The environment tsrun runs with: tap's NODE_OPTIONS (its process-info
+ * loader) would slow every call and leak tap's variables into hooks.
+ */
+export function cliEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env }
+  delete env.NODE_OPTIONS
+  return env
 }
 
 function mountsUnder(dir: string): string[] {
@@ -129,4 +186,52 @@ export function defaultConfig(): Config {
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
   }
+}
+
+/** One line of /proc/<pid>/mountinfo (proc(5)). */
+export interface MountInfo {
+  root: string
+  mountPoint: string
+  /** per-mount options: rw/ro, nosuid, nodev, noexec, relatime, ... */
+  options: string[]
+  /** propagation: "shared:N", "master:N", "propagate_from:N", "unbindable" */
+  optional: string[]
+  fstype: string
+  source: string
+  superOptions: string[]
+}
+
+/** Parses mountinfo text (the kernel escapes spaces in paths as \040). */
+export function parseMountinfo(text: string): MountInfo[] {
+  const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))
+  return text.split('\n').filter((l) => l.includes(' - ')).map((line) => {
+    const [left, right] = line.split(' - ')
+    const f = left.split(' ')
+    const [fstype, source, superOptions] = right.split(' ')
+    return {
+      root: unescape(f[3]), mountPoint: unescape(f[4]), options: f[5].split(','), optional: f.slice(6),
+      fstype, source: unescape(source), superOptions: (superOptions ?? '').split(','),
+    }
+  })
+}
+
+/**
+ * `create` with the container's stdio on pipes to this test: a created
+ * container holds them, so this resolves when the create command has exited
+ * (status and stderr then) while `running.done` settles only once the
+ * container's process has exited too, with everything it printed.
+ */
+export async function createOnPipes(s: Sandbox, id: string, extra: string[] = []): Promise<{ status: number | null; stderr: string; running: Running }> {
+  const running = s.spawnTsrun(['create', '-b', s.bundle, ...extra, id])
+  const status = await new Promise<number | null>((resolve) => running.child.on('exit', (code) => resolve(code)))
+  // On failure no container holds the pipes: wait for all of create's stderr.
+  const stderr = status === 0 ? '' : (await running.done).stderr
+  return { status, stderr, running }
+}
+
+/** The pid `state` reports for a container. */
+export function statePid(s: Sandbox, id: string): number {
+  const r = s.tsrun(['state', id])
+  if (r.status !== 0) throw new Error(`state ${id}: ${r.stderr}`)
+  return (JSON.parse(r.stdout) as { pid: number }).pid
 }
