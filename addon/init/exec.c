@@ -77,6 +77,56 @@ static bool executable(const char *path, int *err)
 
 /* Done before READY so a missing binary fails `create`, as with runc.
  * Details are runc's exact phrases (STEP_EXEC_LOOKUP/STEP_EXEC_STAT). */
+/* runc and crun give the process a HOME when process.env has none: the
+ * user's entry in the container's /etc/passwd, else "/". Read after the
+ * pivot, so the file is the image's; only a regular file is read (a fifo
+ * planted there would block create forever). */
+static const char *passwd_home(uid_t uid, char *buf, size_t size)
+{
+	int fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return "/";
+	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, buf, size - 1) : -1;
+	close(fd);
+	if (n <= 0)
+		return "/";
+	buf[n] = 0;
+	for (char *line = buf, *next; line && *line; line = next) {
+		char *f[7] = { line };
+		int nf = 1;
+
+		if ((next = strchr(line, '\n')))
+			*next++ = 0;
+		for (char *c = line; *c && nf < 7; c++)
+			if (*c == ':')
+				*c = 0, f[nf++] = c + 1;
+		if (nf >= 6 && *f[2] && strtoul(f[2], NULL, 10) == uid && *f[5])
+			return f[5];
+	}
+	return "/";
+}
+
+int set_home(struct init *in)
+{
+	static char buf[1 << 16];
+	char **env;
+	char *home;
+
+	for (size_t i = 0; i < in->p.n_env; i++)
+		if (!strncmp(in->p.env[i], "HOME=", 5))
+			return 0;
+	if (asprintf(&home, "HOME=%s", passwd_home(in->p.uid, buf, sizeof(buf))) < 0 ||
+	    !(env = realloc(in->p.env, (in->p.n_env + 2) * sizeof(char *))))
+		return errf(STEP_EXEC_LOOKUP, ENOMEM, "HOME");
+	env[in->p.n_env++] = home;
+	env[in->p.n_env] = NULL;
+	in->p.env = env;
+	return 0;
+}
+
 int lookup_exec(struct init *in)
 {
 	const char *a0 = in->p.n_args ? in->p.args[0] : NULL, *path = NULL;

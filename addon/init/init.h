@@ -116,6 +116,7 @@ int set_lsm_labels(struct init *in);
 int setup_console(struct init *in);
 int make_cwd(struct init *in);
 int enter_cwd(struct init *in);
+int set_home(struct init *in);
 int lookup_exec(struct init *in);
 int seccomp_early(struct init *in);
 int drop_bounding(struct init *in);

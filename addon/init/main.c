@@ -50,6 +50,7 @@ static const struct { int step; int (*run)(struct init *); } steps[] = {
 	{ STEP_LSM_LABEL, set_lsm_labels },
 	{ STEP_CONSOLE, setup_console },
 	{ STEP_CHDIR, enter_cwd },                /* as root, as runc's first attempt */
+	{ STEP_EXEC_LOOKUP, set_home },           /* the image's /etc/passwd, as runc */
 	{ STEP_EXEC_LOOKUP, lookup_exec },        /* a missing binary fails create, not start */
 	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN:
 	 * do it before the caps go (runc does the same). */

@@ -7,6 +7,7 @@ import { expandCgroupMount, type CgroupView } from './cgroupfs'
 import { rlimitNumber } from '../bundle/names'
 import { MS } from './constants'
 import { compileDevices } from './devices'
+import { compileEnv } from './env'
 import { compileMount, isBind } from './mounts'
 import { planNamespaces, type NamespacePlan } from './namespaces'
 import type { InitPlan, PlanHook, PlanRlimit } from './types'
@@ -77,7 +78,7 @@ export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
     rlimits: compileRlimits(proc.rlimits ?? []),
     oomScoreAdj: proc.oomScoreAdj ?? null,
     args: proc.args ?? [],
-    env: proc.env ?? [],
+    env: compileEnv(proc.env ?? []),
     cwd: proc.cwd,
     uid: proc.user.uid,
     gid: proc.user.gid,

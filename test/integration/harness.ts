@@ -96,11 +96,32 @@ export class Sandbox {
   }
 
   /**
+   * Runs the CLI with stdin from /dev/null and stdout/stderr on files in the
+   * sandbox (<dir>/<name>.out, .err). For create and run -d: the container
+   * keeps tsrun's stdio, so with pipes spawnSync would wait until the
+   * container exits. The result holds the files' text when the call returned;
+   * read `outFile` again later for what the container wrote after.
+   */
+  tsrunDetached(args: string[], name: string): Result & { outFile: string; errFile: string } {
+    const outFile = path.join(this.dir, `${name}.out`)
+    const errFile = path.join(this.dir, `${name}.err`)
+    const out = fs.openSync(outFile, 'w')
+    const err = fs.openSync(errFile, 'w')
+    try {
+      const r = this.tsrun(args, { stdio: ['ignore', out, err] })
+      return { ...r, stdout: fs.readFileSync(outFile, 'utf8'), stderr: fs.readFileSync(errFile, 'utf8'), outFile, errFile }
+    } finally {
+      fs.closeSync(out)
+      fs.closeSync(err)
+    }
+  }
+
+  /**
    * Starts the CLI with this sandbox's --root and does not wait: for `run` in
    * the foreground, signals sent to tsrun, races. `done` settles on exit.
    */
   spawnTsrun(args: string[], opts: SpawnOptions = {}): Running {
-    const child = spawn(CLI, ['--root', this.root, ...args], opts)
+    const child = spawn(CLI, ['--root', this.root, ...args], { env: cliEnv(), ...opts })
     let stdout = ''
     let stderr = ''
     child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d })
