@@ -9,6 +9,7 @@ import { MS } from './constants'
 import { compileDevices } from './devices'
 import { compileEnv } from './env'
 import { compileMount, isBind } from './mounts'
+import { compileSeccomp } from './seccomp'
 import { planNamespaces, type NamespacePlan } from './namespaces'
 import type { InitPlan, PlanHook, PlanRlimit } from './types'
 
@@ -44,6 +45,7 @@ export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
   // container is set up as root with no capabilities and nothing to exec.
   const proc = spec.process ?? { args: [], cwd: '/', user: { uid: 0, gid: 0 } }
   const ns = planNamespaces(linux.namespaces ?? [])
+  const seccomp = linux.seccomp ? compileSeccomp(linux.seccomp) : { bpf: new Uint8Array(0), flags: 0 }
   const view = { ...o.cgroup, cgroupns: ns.has('cgroup') }
   const mounts = (spec.mounts ?? []).flatMap((m, i) => {
     const pm = compileMount(m, o.bundle, i)
@@ -91,8 +93,8 @@ export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
     consoleHeight: proc.consoleSize?.height ?? 0,
     consoleSocketFd: o.consoleSocketFd,
     preserveFds: o.preserveFds,
-    seccompBpf: new Uint8Array(0),
-    seccompFlags: 0,
+    seccompBpf: seccomp.bpf,
+    seccompFlags: seccomp.flags,
     apparmorProfile: proc.apparmorProfile ?? '',
     selinuxLabel: proc.selinuxLabel ?? '',
     personality: -1,
