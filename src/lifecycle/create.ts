@@ -48,6 +48,8 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
   const bundle = loadBundle(o.bundle, { requireProcess: false, noPivot: o.noPivot })
   bundle.warnings.forEach(warn)
   const spec = bundle.config
+  // subreaper is asked for exactly when run waits in the foreground: create and run -d detach.
+  checkConsole(spec.process?.terminal === true, o.consoleSocket, !subreaper)
   const dir = containerDir(g.root, o.id)
   const fifoPath = path.join(dir, FIFO_FILE)
   const cgroup = planCgroup(spec.linux?.cgroupsPath, o.id)
@@ -123,6 +125,20 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
     const left = undo.run()
     for (const l of left) warn(`rollback: ${l}`)
     throw wrap(`create ${o.id}`, err)
+  }
+}
+
+/**
+ * runc's checks (utils_linux.go runner.run), before any side effect: a
+ * detached pty needs someone to receive its master, and a console socket
+ * only ever gets a pty master.
+ */
+function checkConsole(terminal: boolean, consoleSocket: string | undefined, detach: boolean): void {
+  if (detach && terminal && !consoleSocket) {
+    throw new TsrunError('usage', 'cannot allocate tty if tsrun will detach without setting console socket')
+  }
+  if ((!detach || !terminal) && consoleSocket) {
+    throw new TsrunError('usage', 'cannot use console socket if tsrun will not detach or allocate tty')
   }
 }
 

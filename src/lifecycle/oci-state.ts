@@ -1,5 +1,7 @@
 // `state` and `list`: the OCI state of a container, derived from its record
 // and the live process, shaped exactly like runc's output.
+import * as fs from 'node:fs'
+import * as path from 'node:path'
 import { TsrunError } from '../errors'
 import { deriveStatus, type LiveStatus } from '../state/status'
 import { listIds, readState, type StateRecord } from '../state/store'
@@ -43,16 +45,36 @@ export function state(g: GlobalOptions, id: string): ContainerState {
 
 export function list(g: GlobalOptions): ContainerState[] {
   const out: ContainerState[] = []
+  const names = userNames()
   for (const id of listIds(g.root)) {
     try {
-      out.push(state(g, id))
+      const s = state(g, id)
+      // runc's list (unlike state) fills owner: who owns the state dir, by user name.
+      const uid = fs.statSync(path.join(g.root, id)).uid
+      out.push({ ...s, owner: names.get(uid) ?? `#${uid}` })
     } catch (err) {
+      // Deleted between the listing and here: gone, like a dir without state.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue
       // A directory whose create is just starting (or was killed before its
       // first record) has no state yet: runc skips those too.
       if (!(err instanceof TsrunError && err.kind === 'notfound')) throw err
     }
   }
   return out
+}
+
+/** uid → name from /etc/passwd, as runc's user.LookupUid (no NSS); empty when unreadable. */
+function userNames(): Map<number, string> {
+  const names = new Map<number, string>()
+  let text = ''
+  try {
+    text = fs.readFileSync('/etc/passwd', 'utf8')
+  } catch { /* every owner then shows as #uid, as in runc */ }
+  for (const line of text.split('\n')) {
+    const [name, , uid] = line.split(':')
+    if (name && uid && /^\d+$/.test(uid) && !names.has(Number(uid))) names.set(Number(uid), name)
+  }
+  return names
 }
 
 /** The state hooks get on stdin (runtime-spec "State"). */

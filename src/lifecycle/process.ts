@@ -2,6 +2,7 @@
 // recycled pid is never signalled by mistake.
 import * as fs from 'node:fs'
 import { addon } from '../addon'
+import { procStat } from '../state/status'
 
 const SIGKILL = 9
 
@@ -10,15 +11,34 @@ export function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
 
-/** True once the process behind pidfd has exited (signal 0 fails with ESRCH). */
+/**
+ * True once the process behind pidfd has exited. Signal 0 fails with ESRCH
+ * only once the process is reaped; a zombie that is not our child waits for
+ * its reaper (host pid 1, which may take seconds, or never reap), so a
+ * zombie state in /proc counts as exited too.
+ */
 export function exited(pidfd: number): boolean {
   try {
     addon.pidfdSendSignal(pidfd, 0)
-    return false
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return true
     throw err
   }
+  return zombie(pidfd)
+}
+
+/**
+ * The pid comes from the pidfd's fdinfo. Should it be reaped and reused
+ * between the two reads, /proc shows the new process once and the next
+ * signal 0 reports ESRCH: never a wrong "exited".
+ */
+function zombie(pidfd: number): boolean {
+  const m = /^Pid:\s*(-?\d+)$/m.exec(fs.readFileSync(`/proc/self/fdinfo/${pidfd}`, 'utf8'))
+  if (m === null) return false
+  const pid = Number(m[1])
+  if (pid <= 0) return true // -1: reaped
+  const st = procStat(pid)
+  return st === null || st.state === 'Z' || st.state === 'X'
 }
 
 /**

@@ -15,9 +15,23 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 
 export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
   const { pidfd } = createContainer(g, o, !o.detach)
+  const forward = (sig: NodeJS.Signals): void => {
+    try {
+      addon.pidfdSendSignal(pidfd, os.constants.signals[sig])
+    } catch { /* already gone: the wait below returns */ }
+  }
+  // Listening before start (as runc's signal handler): the container runs,
+  // and may get us signalled, before start returns; a signal then would kill
+  // tsrun and orphan the container. Handlers run from the event loop, so
+  // never before start() is done.
+  const listen = (on: boolean): void => {
+    for (const s of FORWARDED) if (on) process.on(s, forward); else process.off(s, forward)
+  }
+  if (!o.detach) listen(true)
   try {
     start(g, o.id)
   } catch (err) {
+    listen(false)
     fs.closeSync(pidfd)
     cleanup(g, o.id)
     throw err
@@ -26,14 +40,8 @@ export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
     fs.closeSync(pidfd)
     return 0
   }
-  const forward = (sig: NodeJS.Signals): void => {
-    try {
-      addon.pidfdSendSignal(pidfd, os.constants.signals[sig])
-    } catch { /* already gone: the wait below returns */ }
-  }
-  for (const s of FORWARDED) process.on(s, forward)
   const status = await addon.waitPidfd(pidfd)
-  for (const s of FORWARDED) process.off(s, forward)
+  listen(false)
   fs.closeSync(pidfd)
   if (!o.keep) cleanup(g, o.id)
   return status.signal !== null ? 128 + status.signal : (status.code ?? 0)
