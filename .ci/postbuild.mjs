@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const cli = join(root, 'dist/cli/main.js')
+const cli = join(root, 'dist/tsrun.js')
 const addon = join(root, 'build/Release/tsrun.node')
 const init = join(root, 'build/Release/tsrun-init')
 const problems = []
@@ -50,7 +50,7 @@ function elfSegmentTypes(path) {
 }
 
 if (exists(cli)) {
-  // The shebang is what makes ./dist/cli/main.js (and runtimes that exec it) work.
+  // The shebang is what makes ./dist/tsrun.js (and runtimes that exec it) work.
   if (!head(cli, 2).equals(Buffer.from('#!'))) problems.push(`${cli} has no #! line (src/cli/main.ts must start with one)`)
   chmodSync(cli, 0o755)
 }

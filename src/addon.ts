@@ -59,7 +59,7 @@ export interface Addon {
   seccompVersion(): string
 }
 
-// dist/addon.js and src/addon.ts (tests) both sit one level below the package root.
+// dist/tsrun.js (the bundle) and src/addon.ts (tests) both sit one level below the package root.
 const release = path.join(__dirname, '..', 'build', 'Release')
 export const addonPath = path.join(release, 'tsrun.node')
 /** The init program spawnInit runs; built next to the addon. */

@@ -359,9 +359,9 @@ function report(rts, results, failures) {
 // Each runtime first runs the bundle once (also a warm-up); one that fails is dropped with a notice.
 function usableRuntimes(bundle) {
   const candidates = []
-  const cli = join(repo, 'dist/cli/main.js')
+  const cli = join(repo, 'dist/tsrun.js')
   if (existsSync(cli)) candidates.push(['tsrun', cli])
-  else console.log('notice: tsrun skipped: dist/cli/main.js is missing (npm run build)')
+  else console.log('notice: tsrun skipped: dist/tsrun.js is missing (npm run build)')
   for (const name of ['runc', 'crun']) {
     const bin = which(name)
     if (bin) candidates.push([name, bin])

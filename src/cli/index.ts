@@ -1,8 +1,6 @@
 // Dispatch: parse argv with the table, then load exactly one command module
 // (and through it only the parts of src/ that command needs). Help, the
 // version and shell completion never load a command.
-import { readFileSync } from 'fs'
-import { join } from 'path'
 import { configure, debug, fail, stdout } from '../log'
 import { Command, UsageError, globalOptions, parseCommand, parseGlobal } from './parse'
 import { NAME, SPEC_VERSION } from './table'
@@ -29,7 +27,8 @@ const DISPATCH: Record<string, Loader> = {
 const isHelpArg = (a: string) => /^--?(h|help)(=(1|t|T|TRUE|true|True))?$/.test(a)
 
 function version(): number {
-  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }
+  // The bundler inlines package.json: no path to find at run time.
+  const pkg = require('../../package.json') as { version: string }
   stdout(`${NAME} version ${pkg.version}\nspec: ${SPEC_VERSION}\nnode: ${process.version}\n`)
   return 0
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS node
-// The tsrun executable (dist/cli/main.js, made executable by .ci/postbuild.mjs).
+// The tsrun executable: .ci/bundle.mjs bundles it (and all it loads) into dist/tsrun.js.
 // NODE_EXTRA_CA_CERTS is dropped because Node reads that file at startup on every call.
 // All output is written synchronously, so exiting right away loses nothing and
 // does not wait on handles a command may leave behind.

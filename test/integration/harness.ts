@@ -9,7 +9,7 @@ import * as path from 'node:path'
 import type { Test } from 'tap'
 
 export const REPO = path.resolve(__dirname, '..', '..')
-export const CLI = path.join(REPO, 'dist', 'cli', 'main.js')
+export const CLI = path.join(REPO, 'dist', 'tsrun.js')
 export const ROOTFS = path.join(REPO, 'bundles', 'busybox', 'rootfs')
 
 /** Why a test can't run here, or null when it can. */
