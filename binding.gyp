@@ -31,7 +31,7 @@
       'cflags': ['-Wall', '-Wextra'],
       # node's common.gypi sets -O3 for Release; the init wants -O2.
       'configurations': {'Release': {'cflags!': ['-O3'], 'cflags': ['-O2']}},
-      'ldflags': ['-static'],
+      'ldflags': ['-static', '-s'],
     },
   ],
 }

@@ -107,6 +107,9 @@ export function removeCgroupDirs(dirs: string[]): void {
  * kill error is thrown after every pid was tried and the cgroup thawed.
  */
 export function signalFrozen(d: CgroupDriver, signal: number): void {
+  // An empty cgroup (a stopped container's) has nothing to freeze or signal:
+  // the freeze/thaw round trip would be the whole cost of delete.
+  if (d.pids().length === 0) return
   let frozen = false
   if (d.freezerState() !== '') {
     try { d.freeze(); frozen = true } catch { /* signal anyway, unfrozen */ }
