@@ -2,15 +2,24 @@
 // (the ajv validator precompiled from schema/ by schema/generate.mjs — no
 // compiler is loaded at run time), then named semantic checks, each a small
 // function in checks-*.ts, run in order until the first failure.
+import * as path from 'path'
 import { type Check, type CheckContext, type WarnCheck, configError } from './check'
 import { hookPaths, devices, mounts, relativeMountDestinations, rootfs, rootfsPropagation } from './checks-fs'
 import { memoryPolicy, seccomp } from './checks-linux'
 import { namespaceChecks } from './checks-namespaces'
 import { checkProcess } from './checks-process'
 import type { Process, Spec } from './spec.generated'
-import { type SchemaError, validateConfig as configShape, validateProcess as processShape } from './validate.generated'
+import { requireCached } from '../codecache'
+import type * as Generated from './validate.generated'
+import type { SchemaError } from './validate.generated'
 
 export type { CheckContext } from './check'
+
+// The generated validator sits beside this code: in src/bundle for tests, in
+// dist beside the bundle. Loaded on first use, through its code cache.
+let generated: typeof Generated | undefined
+const shapes = (): typeof Generated =>
+  (generated ??= requireCached<typeof Generated>(path.join(__dirname, 'validate.generated.js')))
 
 /** What the caller knows beyond the config (see CheckContext); only rootfs is required. */
 export type ValidateOptions = Pick<CheckContext, 'rootfs'> & Partial<CheckContext>
@@ -63,6 +72,7 @@ const warnChecks: WarnCheck[] = [relativeMountDestinations]
 
 /** Checks the shape of a parsed config.json; throws TsrunError('config') naming the JSON pointer. */
 export function validateShape(doc: unknown): Spec {
+  const configShape = shapes().validateConfig
   if (!configShape(doc)) throw shapeError(configShape.errors, 'config.json')
   return doc
 }
@@ -82,6 +92,7 @@ export function validateConfig(doc: unknown, opts: ValidateOptions): { config: S
 
 /** An `exec --process` file: a Process on its own, held to the same rules as config.json's. */
 export function validateProcessFile(doc: unknown, file = 'process.json'): Process {
+  const processShape = shapes().validateProcess
   if (!processShape(doc)) throw shapeError(processShape.errors, file)
   checkProcess(doc, { base: '', file, requireArgs: true })
   return doc

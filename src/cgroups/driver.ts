@@ -3,8 +3,6 @@
 // side effect, so the state record can hold it) and openCgroup (act on it).
 // Nothing here imports lifecycle, bundle or state.
 
-import * as fs from 'fs'
-import * as path from 'path'
 import type { Resources } from './resources'
 import { detectLayout, ownCgroups } from './detect'
 import { resolveCgroup } from './path'
@@ -46,23 +44,4 @@ export function planCgroup(cgroupsPath: string | undefined, id: string): CgroupR
 
 export function openCgroup(rec: CgroupRecord): CgroupDriver {
   return rec.driver === 'v2' ? new V2Driver(rec) : new V1Driver(rec)
-}
-
-/**
- * Moving a process between cgroups takes the kernel's global
- * cgroup_threadgroup_rwsem for writing, and the first writer after a quiet
- * spell waits a whole RCU grace period (8-15 ms measured here; runc pays it
- * too). Writers that follow within a grace period are fast. So create starts
- * one harmless write early, on the libuv threadpool: tsrun's own pid into its
- * own cgroup, a no-op migration, while the main thread reads the bundle; the
- * container's real attach then finds the fast path. Errors don't matter.
- */
-export function warmAttach(): void {
-  const layout = detectLayout()
-  const own = ownCgroups()
-  let dir: string | undefined
-  if (layout.mode === 'v2') dir = path.join(layout.unified, own.get('') ?? '/')
-  else if (layout.unified) dir = path.join(layout.unified.mountpoint, path.relative(layout.unified.root, own.get('') ?? '/'))
-  if (dir === undefined) return
-  fs.writeFile(path.join(dir, 'cgroup.procs'), String(process.pid), () => {})
 }

@@ -72,14 +72,26 @@ export function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
 
-/** rmdir a cgroup and its sub-cgroups, children first; already gone is fine. */
+/**
+ * rmdir a cgroup and its sub-cgroups, children first; already gone is fine.
+ * The plain rmdir comes first: a container rarely makes sub-cgroups, and
+ * listing a cgroup dir (dozens of files) costs more than the rmdir itself.
+ */
 function removeTree(dir: string): void {
-  for (const e of readDirs(dir)) removeTree(path.join(dir, e))
-  try {
-    fs.rmdirSync(dir)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  const rmdir = (): boolean => {
+    try {
+      fs.rmdirSync(dir)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') return true
+      if (code === 'EBUSY' || code === 'ENOTEMPTY') return false
+      throw err
+    }
+    return true
   }
+  if (rmdir()) return
+  for (const e of readDirs(dir)) removeTree(path.join(dir, e))
+  if (!rmdir()) fs.rmdirSync(dir)
 }
 
 /**
@@ -93,8 +105,13 @@ export function removeCgroupDirs(dirs: string[]): void {
   for (let i = 0; i < 5 && left.length > 0; i++) {
     if (i > 0) { sleepMs(delay); delay *= 2 }
     left = left.filter((d) => {
-      try { removeTree(d) } catch (err) { last = err }
-      return fs.existsSync(d)
+      try {
+        removeTree(d)
+        return false
+      } catch (err) {
+        last = err
+        return true
+      }
     })
   }
   if (left.length > 0) throw new TsrunError('system', `remove cgroup ${left.join(', ')}`, { cause: last })

@@ -1,6 +1,7 @@
 // --help, `tsrun help [command]` and bash completion, rendered by yargs from
 // table.ts. Loaded only when asked for: importing yargs costs tens of ms,
 // which the hot commands never pay (parse.ts does the parsing).
+import { dynamicImport } from '../codecache'
 import { stdout } from '../log'
 import type { Command } from './parse'
 import { APP_USAGE, COMMANDS, CommandSpec, FlagSpec, FlagType, GLOBAL_FLAGS, HELP_FLAG, NAME } from './table'
@@ -21,9 +22,8 @@ interface Argv {
   parseAsync(args: string[]): Promise<unknown>
 }
 
-// tsc (module commonjs) turns import() into require(), which cannot load an
-// ES module such as yargs 18; code built by Function keeps a real import().
-const importEsm = new Function('s', 'return import(s)') as (s: string) => Promise<{ default: (args: string[]) => Argv }>
+// yargs 18 is an ES module: loaded through codecache's real import().
+const importEsm = dynamicImport as (s: string) => Promise<{ default: (args: string[]) => Argv }>
 
 const TYPES: Record<FlagType, string> = { bool: 'boolean', string: 'string', number: 'number', stringArray: 'array' }
 

@@ -1,6 +1,5 @@
-#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS node
-// The tsrun executable: .ci/bundle.mjs bundles it (and all it loads) into dist/tsrun.js.
-// NODE_EXTRA_CA_CERTS is dropped because Node reads that file at startup on every call.
+// The CLI's entry: .ci/bundle.mjs bundles it (and all it loads) into
+// dist/tsrun-main.js, which dist/tsrun.js (boot.ts) loads.
 // All output is written synchronously, so exiting right away loses nothing and
 // does not wait on handles a command may leave behind.
 import { main } from './index'

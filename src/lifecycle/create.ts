@@ -9,7 +9,7 @@ import { addon, initPath } from '../addon'
 import { loadBundle } from '../bundle/load'
 import type { Spec } from '../bundle/spec.generated'
 import { detectLayout } from '../cgroups/detect'
-import { openCgroup, planCgroup, warmAttach } from '../cgroups/driver'
+import { openCgroup, planCgroup } from '../cgroups/driver'
 import { TsrunError, wrap } from '../errors'
 import { runHooks } from '../hooks/run'
 import { warn } from '../log'
@@ -45,7 +45,6 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> 
  */
 export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: boolean): Created {
   validateId(o.id)
-  warmAttach()
   const bundle = loadBundle(o.bundle, { requireProcess: false, noPivot: o.noPivot })
   bundle.warnings.forEach(warn)
   const spec = bundle.config
