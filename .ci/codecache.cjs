@@ -5,7 +5,12 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const { createRequire } = require('node:module')
+const { setFlagsFromString } = require('node:v8')
 const { Script } = require('node:vm')
+
+// V8 rejects a cache made under other flags: these must be the ones
+// src/cli/boot.ts sets before it loads anything through the cache.
+setFlagsFromString('--no-opt')
 
 function writeCodeCache(file, exercise) {
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`,

@@ -8,6 +8,8 @@ import { setFlagsFromString } from 'v8'
 import { requireCached } from '../codecache'
 
 // One short call never runs long enough for optimized code to pay back its
-// compile; without TurboFan a `run` peaks at 43 MB instead of 46 (measured).
+// compile; without TurboFan a `run` peaks at 44 MB instead of 46 (measured).
+// .ci/codecache.cjs makes the code caches under the same flag, or V8 would
+// reject them.
 setFlagsFromString('--no-opt')
 requireCached(path.join(__dirname, 'tsrun-main.js'))
