@@ -73,7 +73,7 @@ t.test('4 parallel creates of one id: exactly one wins, the others fail cleanly'
   s.config((c) => { c.process.args = ['sleep', '1000'] })
   const id = s.id()
   const results: Result[] = await Promise.all(createAll(s, [id, id, id, id]).map((r) => r.done))
-  const winners = results.map((r, i) => i).filter((i) => results[i].status === 0)
+  const winners = results.map((_, i) => i).filter((i) => results[i].status === 0)
   t.equal(winners.length, 1, `one winner: ${results.map((r) => r.status).join(',')}`)
   for (let i = 0; i < 4; i++) {
     if (winners.includes(i)) continue

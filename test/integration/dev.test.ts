@@ -5,19 +5,10 @@
 // user namespace, where mknod is not allowed.
 import t from 'tap'
 import * as fs from 'node:fs'
-import { type Result, Sandbox, parseMountinfo, skipReason } from './harness'
+import { Sandbox, parseMountinfo, skipReason, results } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
-
-function results(r: Result): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const l of r.stdout.split('\n')) {
-    const m = /^res (\S+) ?(.*)$/.exec(l)
-    if (m) out.set(m[1], m[2])
-  }
-  return out
-}
 
 /** "res <name> <type> <major>:<minor> <mode> <uid>:<gid>" for each path (busybox stat: numbers in hex). */
 const statLines = (paths: string[]): string =>

@@ -45,7 +45,7 @@ export class Sandbox {
   private readonly ids = new Set<string>()
   private calls = 0
 
-  constructor(private readonly t: Test, name: string) {
+  constructor(t: Test, name: string) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `tsrun-it-${name}-`))
     this.root = path.join(this.dir, 'state')
     this.bundle = path.join(this.dir, 'bundle')
@@ -181,6 +181,31 @@ export function leftovers(s: Sandbox): string[] {
   }
   const procs = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout
   for (const line of procs.split('\n')) if (line.includes(tag) && !line.includes('ps -eo')) out.push(`process: ${line.trim()}`)
+  // A container process's command line need not name the sandbox; its cgroup
+  // does (the id is in the path). Zombies are left out: a killed init is
+  // reparented to the host's pid 1, which reaps it in its own time.
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cgroup = ''
+    let stat = ''
+    try {
+      cgroup = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    } catch { continue }
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+    if (cgroup.includes(tag) && state !== 'Z' && state !== 'X' && !out.some((o) => o.startsWith(`process: ${pid} `))) {
+      out.push(`process ${pid} in a container cgroup: ${stat.slice(0, 80)}`)
+    }
+  }
+  return out
+}
+
+/** The container's "res <name> <value>" lines: how the tests' scripts report what they saw. */
+export function results(r: Result): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const l of r.stdout.split('\n')) {
+    const m = /^res (\S+) ?(.*)$/.exec(l)
+    if (m) out.set(m[1], m[2])
+  }
   return out
 }
 

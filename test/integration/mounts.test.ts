@@ -8,7 +8,7 @@ import t, { type Test } from 'tap'
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { type Config, type MountInfo, type Result, Sandbox, createOnPipes, parseMountinfo, skipReason } from './harness'
+import { type Config, type MountInfo, type Result, Sandbox, createOnPipes, parseMountinfo, skipReason, results } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
@@ -17,15 +17,6 @@ const MOUNTINFO = 'sed "s/^/mi /" /proc/self/mountinfo'
 
 function mountsOf(r: Result): MountInfo[] {
   return parseMountinfo(r.stdout.split('\n').filter((l) => l.startsWith('mi ')).map((l) => l.slice(3)).join('\n'))
-}
-
-function results(r: Result): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const l of r.stdout.split('\n')) {
-    const m = /^res (\S+) ?(.*)$/.exec(l)
-    if (m) out.set(m[1], m[2])
-  }
-  return out
 }
 
 /** The topmost mount at `point` (the last one listed). */

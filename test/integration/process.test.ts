@@ -9,19 +9,10 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { CLI, type Config, type Result, Sandbox, cliEnv, createOnPipes, defaultConfig, skipReason, statePid } from './harness'
+import { CLI, type Config, Sandbox, cliEnv, createOnPipes, defaultConfig, skipReason, statePid, results } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
-
-function results(r: Result): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const l of r.stdout.split('\n')) {
-    const m = /^res (\S+) ?(.*)$/.exec(l)
-    if (m) out.set(m[1], m[2])
-  }
-  return out
-}
 
 const CAP: Record<string, number> = {
   CAP_CHOWN: 0, CAP_KILL: 5, CAP_NET_BIND_SERVICE: 10, CAP_NET_RAW: 13, CAP_SYS_CHROOT: 18, CAP_AUDIT_WRITE: 29,

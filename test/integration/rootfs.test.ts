@@ -6,21 +6,12 @@
 import t from 'tap'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { type MountInfo, type Result, Sandbox, parseMountinfo, skipReason } from './harness'
+import { type MountInfo, type Result, Sandbox, parseMountinfo, skipReason, results } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
 
 const MOUNTINFO = 'sed "s/^/mi /" /proc/self/mountinfo'
-
-function results(r: Result): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const l of r.stdout.split('\n')) {
-    const m = /^res (\S+) ?(.*)$/.exec(l)
-    if (m) out.set(m[1], m[2])
-  }
-  return out
-}
 
 const mountsOf = (r: Result): MountInfo[] =>
   parseMountinfo(r.stdout.split('\n').filter((l) => l.startsWith('mi ')).map((l) => l.slice(3)).join('\n'))

@@ -5,19 +5,10 @@
 import t from 'tap'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
-import { type Result, Sandbox, skipReason } from './harness'
+import { type Result, Sandbox, skipReason, results } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
-
-function results(r: Result): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const l of r.stdout.split('\n')) {
-    const m = /^res (\S+) ?(.*)$/.exec(l)
-    if (m) out.set(m[1], m[2])
-  }
-  return out
-}
 
 const hostSysctl = (key: string): string => fs.readFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, 'utf8').trim()
 
