@@ -1,6 +1,7 @@
 /* exec.c - the last mile: the exec fifo, the working directory, finding
  * the binary, fd hygiene, the READY/GO sync, and execve. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -162,6 +163,30 @@ int lookup_exec(struct init *in)
 /* CVE-2024-21626 and its kin: any fd we hold (rootfs, mount fds, a host
  * dir) could be a way out once the container runs. Keep stdio, the
  * preserved fds, and only the two we still need (socket, fifo). */
+/* close_range, or when a seccomp profile already in force (installed early,
+ * without no_new_privs) refuses it, close() one by one the fds /proc lists. */
+static int close_span(unsigned int lo, unsigned int hi)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (close_range(lo, hi, 0) == 0)
+		return 0;
+	if (errno != EPERM && errno != ENOSYS && errno != EACCES)
+		return -1;
+	if (!(d = opendir("/proc/self/fd")))
+		return -1;
+	while ((e = readdir(d))) {
+		char *end;
+		unsigned long fd = strtoul(e->d_name, &end, 10);
+
+		if (*end == 0 && e->d_name[0] != '.' && fd >= lo && fd <= hi && (int)fd != dirfd(d))
+			close((int)fd);
+	}
+	closedir(d);
+	return 0;
+}
+
 int close_fds(struct init *in)
 {
 	unsigned int from = 3 + in->p.preserve_fds;
@@ -185,11 +210,11 @@ int close_fds(struct init *in)
 	for (int i = 0; i < 3; i++) {
 		if (keep[i] < (int)from)
 			continue;
-		if ((unsigned)keep[i] > from && close_range(from, keep[i] - 1, 0) < 0)
+		if ((unsigned)keep[i] > from && close_span(from, keep[i] - 1) < 0)
 			return errf(STEP_CLOSE_FDS, errno, "close_range %u-%d", from, keep[i] - 1);
 		from = keep[i] + 1;
 	}
-	if (close_range(from, ~0U, 0) < 0)
+	if (close_span(from, ~0U) < 0)
 		return errf(STEP_CLOSE_FDS, errno, "close_range %u-", from);
 	return 0;
 }
@@ -239,6 +264,8 @@ void start_container(struct init *in)
 	for (size_t i = 0; i < in->p.n_start_hooks; i++)
 		if (run_hook(&in->p.start_hooks[i], in->state, in->n_state, STEP_START_HOOK, i) < 0)
 			fail(STEP_START_HOOK);
+	if (seccomp_late(in) < 0)
+		fail(STEP_SECCOMP);
 	static char *none[] = { NULL };
 	if (!in->exec_path) {
 		errf(STEP_EXEC, EINVAL, "no process to start");

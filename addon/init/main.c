@@ -59,9 +59,9 @@ static const struct { int step; int (*run)(struct init *); } steps[] = {
 	{ STEP_SETRESUID, switch_user },
 	{ STEP_CAPSET, apply_caps },
 	{ STEP_NO_NEW_PRIVS, set_umask_nnp },
-	/* With no_new_privs, as late as possible: fewer of our own syscalls
-	 * have to pass the container's profile. */
-	{ STEP_SECCOMP, seccomp_late },
+	/* With no_new_privs the filter goes in last of all, just before
+	 * execve (start_container): none of our own syscalls — the socket,
+	 * the fifo, close_range — has to pass the container's profile. */
 	{ STEP_CLOSE_FDS, close_fds },            /* CVE-2024-21626: no host fd survives */
 	{ STEP_PROTOCOL, sync_ready },            /* "sync 4": READY, then GO */
 };

@@ -51,3 +51,18 @@ t.test('a notify listener is refused before any side effect', async (t) => {
   t.not(r.status, 0)
   t.match(r.stderr, /^tsrun: .*not supported yet\n$/)
 })
+
+t.test('with no_new_privileges the filter binds only the container: tsrun-init\'s own calls are not subject to it', async (t) => {
+  const s = new Sandbox(t, 'seccomp-late')
+  s.config((c) => {
+    c.process.args = ['sh', '-c', 'echo ran']
+    // The calls the init makes after mounting (fd cleanup, the parent handshake, the fifo).
+    c.linux.seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [{ names: ['close_range', 'sendmsg', 'recvmsg', 'sendto', 'recvfrom'], action: 'SCMP_ACT_ERRNO' }],
+    }
+  })
+  const r = s.run(s.id())
+  t.equal(r.status, 0, r.stderr)
+  t.equal(r.stdout, 'ran\n')
+})
