@@ -164,7 +164,8 @@ int lookup_exec(struct init *in)
  * dir) could be a way out once the container runs. Keep stdio, the
  * preserved fds, and only the two we still need (socket, fifo). */
 /* close_range, or when a seccomp profile already in force (installed early,
- * without no_new_privs) refuses it, close() one by one the fds /proc lists. */
+ * without no_new_privs) refuses it, close() one by one the fds /proc lists
+ * (or, without /proc, every slot below RLIMIT_NOFILE). */
 static int close_span(unsigned int lo, unsigned int hi)
 {
 	DIR *d;
@@ -174,8 +175,14 @@ static int close_span(unsigned int lo, unsigned int hi)
 		return 0;
 	if (errno != EPERM && errno != ENOSYS && errno != EACCES)
 		return -1;
-	if (!(d = opendir("/proc/self/fd")))
-		return -1;
+	if (!(d = opendir("/proc/self/fd"))) {
+		/* No /proc (a chroot without a mount ns): every slot up to the limit. */
+		long max = sysconf(_SC_OPEN_MAX);
+
+		for (unsigned long fd = lo; fd <= hi && (long)fd < max; fd++)
+			close((int)fd);
+		return 0;
+	}
 	while ((e = readdir(d))) {
 		char *end;
 		unsigned long fd = strtoul(e->d_name, &end, 10);

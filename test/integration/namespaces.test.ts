@@ -167,3 +167,28 @@ t.test('joins namespaces given by path', async (t) => {
   const seen = spawnSync('nsenter', ['-t', String(sleeper), '-u', 'hostname'], { encoding: 'utf8' }).stdout.trim()
   t.equal(seen, 'tsrun-joined', 'the holder\'s uts namespace got the hostname')
 })
+
+t.test('without a mount namespace: the host mount ns, a chroot, and no mount left on the host', async (t) => {
+  const s = new Sandbox(t, 'ns-nomnt')
+  const before = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').length
+  s.config((c) => {
+    c.linux.namespaces = c.linux.namespaces.filter((n: { type: string }) => n.type !== 'mount' && n.type !== 'uts')
+    delete c.hostname
+    delete c.linux.maskedPaths
+    delete c.linux.readonlyPaths
+    c.root.readonly = false
+    c.process.noNewPrivileges = false
+    // A profile already in force during the init's fd cleanup (no no_new_privs) that refuses close_range.
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['close_range'], action: 'SCMP_ACT_ERRNO' }] }
+    c.process.args = ['sh', '-c', 'ls /; ls /proc | wc -l']
+  })
+  const id = s.id()
+  const r = s.tsrun(['create', '-b', s.bundle, id])
+  t.equal(r.status, 0, r.stderr)
+  t.match(r.stderr, /no mount namespace: mounts, devices not applied/, 'says what it did not apply')
+  const pid = Number(JSON.parse(s.tsrun(['state', id]).stdout).pid)
+  t.equal(fs.readlinkSync(`/proc/${pid}/ns/mnt`), fs.readlinkSync('/proc/self/ns/mnt'), 'the host mount namespace')
+  t.equal(fs.readlinkSync(`/proc/${pid}/root`), path.join(s.bundle, 'rootfs'), 'chrooted into the rootfs')
+  t.equal(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').length, before, 'no mount added to the host')
+  t.equal(s.tsrun(['delete', '-f', id]).status, 0)
+})
