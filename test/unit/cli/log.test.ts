@@ -1,6 +1,5 @@
 import t from 'tap'
-import { mkdtempSync, readFileSync } from 'fs'
-import { tmpdir } from 'os'
+import { readFileSync } from 'fs'
 import { join } from 'path'
 import { configure, debug, fail, formatLine, io, rfc3339 } from '../../../src/log'
 import { TsrunError } from '../../../src/errors'
@@ -26,7 +25,7 @@ t.test('log lines in logrus text and JSON formats', async (t) => {
 })
 
 t.test('fail: one stderr line, one log line, exit code', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tsrun-log-'))
+  const dir = t.testdir()
   const file = join(dir, 'log.json')
   const stdio: string[] = []
   const write = io.write

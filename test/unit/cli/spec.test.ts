@@ -1,6 +1,6 @@
 import t from 'tap'
 import { execFileSync } from 'child_process'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, statSync } from 'fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'fs'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import { main } from '../../../src/cli/index'
@@ -11,8 +11,12 @@ const runc = ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc'].find((p
 
 function runcSpec(rootless: boolean): string {
   const dir = mkdtempSync(join(tmpdir(), 'tsrun-runc-spec-'))
-  execFileSync(runc!, ['spec', ...(rootless ? ['--rootless'] : []), '-b', dir])
-  return readFileSync(join(dir, 'config.json'), 'utf8')
+  try {
+    execFileSync(runc!, ['spec', ...(rootless ? ['--rootless'] : []), '-b', dir])
+    return readFileSync(join(dir, 'config.json'), 'utf8')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 for (const rootless of [false, true]) {
@@ -23,7 +27,7 @@ for (const rootless of [false, true]) {
 }
 
 t.test('spec writes config.json and refuses to overwrite it', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tsrun-spec-'))
+  const dir = t.testdir()
   const errs: string[] = []
   t.capture(io, 'write', (fd: number, text: string) => void errs.push(`${fd}:${text}`))
   t.equal(await main(['spec', '-b', dir]), 0)
