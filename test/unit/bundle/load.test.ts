@@ -4,9 +4,9 @@ import t from 'tap'
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { TsrunError } from '../../../src/errors'
 import { loadBundle, parseJson } from '../../../src/bundle/load'
 import { syntaxErrorAt } from '../../../src/bundle/json'
+import { errorOf } from './error-of'
 
 const runcSpec = readFileSync(join(__dirname, 'fixtures', 'runc-spec.json'), 'utf8')
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'tsrun-load-')))
@@ -19,16 +19,6 @@ function bundle(name: string, config: string | undefined, withRootfs = true): st
   if (config !== undefined) writeFileSync(join(dir, 'config.json'), config)
   if (withRootfs) mkdirSync(join(dir, 'rootfs'))
   return dir
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof TsrunError && err.kind === 'config') return err.message
-    throw err
-  }
-  return '(no error)'
 }
 
 t.test('a runc spec bundle loads', async (t) => {

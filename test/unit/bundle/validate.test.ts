@@ -4,9 +4,9 @@ import t from 'tap'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { TsrunError } from '../../../src/errors'
 import type { Spec } from '../../../src/bundle/spec.generated'
 import { type ValidateOptions, validateConfig, validateProcessFile, validateShape } from '../../../src/bundle/validate'
+import { errorOf } from './error-of'
 
 const fixture = (name: string): Record<string, any> =>
   JSON.parse(readFileSync(join(__dirname, 'fixtures', name), 'utf8'))
@@ -16,17 +16,6 @@ t.teardown(() => rmSync(tmp, { recursive: true, force: true }))
 const rootfs = join(tmp, 'rootfs')
 mkdirSync(rootfs)
 const opts: ValidateOptions = { rootfs }
-
-/** The message of what `fn` throws; fails the test if it throws nothing or not a config TsrunError. */
-function errorOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof TsrunError && err.kind === 'config') return err.message
-    throw err
-  }
-  return '(no error)'
-}
 
 // ---------------------------------------------------------------------------
 t.test('configs from real tools validate', async (t) => {

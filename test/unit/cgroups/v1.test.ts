@@ -2,20 +2,9 @@
 // knobs exist as empty files, the driver writes, the test reads them back.
 import t from 'tap'
 import * as fs from 'fs'
-import * as os from 'os'
-import * as path from 'path'
 import { V1Driver } from '../../../src/cgroups/v1'
+import { fixture, read } from './fixture'
 
-function fixture(t: tap.Test, files: Record<string, string>): string {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-cg1-'))
-  t.teardown(() => fs.rmSync(base, { recursive: true, force: true }))
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(base, rel)), { recursive: true })
-    fs.writeFileSync(path.join(base, rel), content)
-  }
-  return base
-}
-const read = (base: string, rel: string): string => fs.readFileSync(path.join(base, rel), 'utf8')
 
 t.test('create writes resources into each hierarchy; apply joins all', async (t) => {
   const base = fixture(t, {

@@ -2,20 +2,9 @@
 // ancestor's subtree_control, resources in the leaf.
 import t from 'tap'
 import * as fs from 'fs'
-import * as os from 'os'
-import * as path from 'path'
 import { V2Driver } from '../../../src/cgroups/v2'
+import { fixture, read } from './fixture'
 
-function fixture(t: tap.Test, files: Record<string, string>): string {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-cg2-'))
-  t.teardown(() => fs.rmSync(base, { recursive: true, force: true }))
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(base, rel)), { recursive: true })
-    fs.writeFileSync(path.join(base, rel), content)
-  }
-  return base
-}
-const read = (base: string, rel: string): string => fs.readFileSync(path.join(base, rel), 'utf8')
 
 t.test('create enables controllers in ancestors and writes the leaf', async (t) => {
   const base = fixture(t, {
