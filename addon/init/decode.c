@@ -115,6 +115,7 @@ static const struct field plan_f[] = {
 	F(plan, T_PERSONALITY, K_I32, "personality", personality),
 	R(plan, T_CREATE_CONTAINER_HOOK, K_REC_LIST, "createContainerHooks", create_hooks, hook_s),
 	R(plan, T_START_CONTAINER_HOOK, K_REC_LIST, "startContainerHooks", start_hooks, hook_s),
+	F(plan, T_NEW_KEYRING, K_BOOL, "newKeyring", new_keyring),
 };
 static const struct schema plan_s = SCHEMA(plan, plan_f);
 

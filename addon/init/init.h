@@ -53,7 +53,7 @@ struct plan {
 	uint32_t *additional_gids; size_t n_additional_gids;
 	struct opt_num umask;
 	struct plan_caps caps;
-	bool no_new_privileges, terminal;
+	bool no_new_privileges, terminal, new_keyring;
 	uint32_t console_width, console_height, preserve_fds, seccomp_flags;
 	int32_t console_socket_fd, personality;
 	uint8_t *seccomp_bpf; size_t n_seccomp_bpf;
@@ -117,6 +117,7 @@ int setup_console(struct init *in);
 int make_cwd(struct init *in);
 int enter_cwd(struct init *in);
 int set_home(struct init *in);
+int join_session_keyring(struct init *in);
 int lookup_exec(struct init *in);
 int seccomp_early(struct init *in);
 int drop_bounding(struct init *in);

@@ -30,6 +30,7 @@ static const struct { int step; int (*run)(struct init *); } steps[] = {
 	{ STEP_UNSHARE, unshare_namespaces },     /* userns first, then "sync 1": id maps */
 	{ STEP_FORK, fork_for_pidns },            /* "sync 2": CHILD_PID */
 	{ STEP_SETSID, become_init },             /* own session; uid 0 in the new user ns */
+	{ STEP_KEYRING, join_session_keyring },   /* runc's default: the caller's keys stay out */
 	/* Mounts while the host is still visible: sources are host paths. */
 	{ STEP_ROOT_PROPAGATION, prepare_rootfs },
 	{ STEP_MOUNT, mount_all },

@@ -63,6 +63,7 @@ enum plan_tag {
 	T_PRESERVE_FDS = 38 /* u */, T_SECCOMP_BPF = 39 /* B */, T_SECCOMP_FLAGS = 40 /* u */,
 	T_APPARMOR_PROFILE = 41 /* s */, T_SELINUX_LABEL = 42 /* s */, T_PERSONALITY = 43 /* i */,
 	T_CREATE_CONTAINER_HOOK = 44 /* [{H_}] */, T_START_CONTAINER_HOOK = 45 /* [{H_}] */,
+	T_NEW_KEYRING = 46 /* b */,
 };
 enum ns_tag { NS_TYPE = 1 /* u */, NS_PATH = 2 /* s */ };
 enum mount_tag {
@@ -102,7 +103,7 @@ enum step {
 	STEP_CAPSET = 42, STEP_AMBIENT = 43, STEP_NO_NEW_PRIVS = 44, STEP_SECCOMP = 45,
 	STEP_CLOSE_FDS = 46,
 	/* after GO the socket is closed: these reach stderr only */
-	STEP_EXEC_FIFO = 47, STEP_START_HOOK = 48, STEP_EXEC = 49,
+	STEP_EXEC_FIFO = 47, STEP_START_HOOK = 48, STEP_EXEC = 49, STEP_KEYRING = 50,
 };
 
 #endif

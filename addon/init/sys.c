@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/keyctl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -150,5 +151,18 @@ int set_lsm_labels(struct init *in)
 	}
 	if (*se && write_file_at(AT_FDCWD, "/proc/self/attr/exec", se, strlen(se)) < 0)
 		return errf(STEP_LSM_LABEL, errno, "selinux %s", se);
+	return 0;
+}
+
+/* A fresh session keyring named after the container, as runc does unless
+ * --no-new-keyring: otherwise the container shares the session keyring of
+ * whoever started tsrun, and any key cached in it. A kernel without keyrings
+ * (ENOSYS) has nothing to share. */
+int join_session_keyring(struct init *in)
+{
+	if (!in->p.new_keyring)
+		return 0;
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, in->p.id) < 0 && errno != ENOSYS)
+		return errf(STEP_KEYRING, errno, "%s", in->p.id);
 	return 0;
 }

@@ -55,7 +55,7 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
   const cgroup = planCgroup(spec.linux?.cgroupsPath, o.id)
   const { plan, namespaces, warnings } = compilePlan(spec, {
     id: o.id, bundle: bundle.bundle, rootfs: bundle.rootfs, fifoPath,
-    noPivot: o.noPivot, consoleSocketFd: -1, preserveFds: o.preserveFds,
+    noPivot: o.noPivot, consoleSocketFd: -1, preserveFds: o.preserveFds, noNewKeyring: o.noNewKeyring,
     cgroup: { layout: detectLayout(), record: cgroup },
   })
   warnings.forEach(warn)

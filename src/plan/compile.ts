@@ -21,6 +21,7 @@ export interface PlanOptions {
   noPivot: boolean
   consoleSocketFd: number
   preserveFds: number
+  noNewKeyring: boolean
   /** where the container's cgroups are, for mounts of type "cgroup" */
   cgroup: Omit<CgroupView, 'cgroupns'>
 }
@@ -88,6 +89,7 @@ export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
     umask: proc.user.umask ?? null,
     caps: compileCaps(proc.capabilities),
     noNewPrivileges: proc.noNewPrivileges === true,
+    newKeyring: !o.noNewKeyring,
     terminal: proc.terminal === true,
     consoleWidth: proc.consoleSize?.width ?? 0,
     consoleHeight: proc.consoleSize?.height ?? 0,

@@ -43,7 +43,8 @@ const STEPS = {
   SETGROUPS: [38, 'setgroups'], SETRESGID: [39, 'setresgid'], SETRESUID: [40, 'setresuid'],
   CAPBSET: [41, 'capbset drop'], CAPSET: [42, 'capset'], AMBIENT: [43, 'ambient caps'],
   NO_NEW_PRIVS: [44, 'no_new_privs'], SECCOMP: [45, 'seccomp'], CLOSE_FDS: [46, 'close fds'],
-  EXEC_FIFO: [47, 'exec fifo'], START_HOOK: [48, 'startContainer hook'], EXEC: [49, 'execve']
+  EXEC_FIFO: [47, 'exec fifo'], START_HOOK: [48, 'startContainer hook'], EXEC: [49, 'execve'],
+  KEYRING: [50, 'session keyring'],
 } as const
 type StepKey = keyof typeof STEPS
 /** What failed, in an ERROR report: Step.MOUNT === 13. */
@@ -139,6 +140,7 @@ export const PLAN_SCHEMA: Schema<InitPlan> = {
   seccompBpf: [39, 'bytes'], seccompFlags: [40, 'u32'], apparmorProfile: [41, 'str'],
   selinuxLabel: [42, 'str'], personality: [43, 'i32'],
   createContainerHooks: [44, 'recList', HOOK], startContainerHooks: [45, 'recList', HOOK],
+  newKeyring: [46, 'bool'],
 }
 
 function record(tag: number, payload: Buffer): Buffer {

@@ -129,6 +129,8 @@ export interface InitPlan {
   umask: number | null
   caps: PlanCaps
   noNewPrivileges: boolean
+  /** join a new session keyring named after the container (runc's default; --no-new-keyring turns it off) */
+  newKeyring: boolean
   terminal: boolean
   consoleWidth: number
   consoleHeight: number

@@ -96,3 +96,17 @@ t.test('a sysctl the container\'s namespaces do not own is refused before anythi
   t.match(r.stderr, /net\.ipv4\.ip_forward.*host network namespace/, r.stderr.trim())
   t.equal(hostSysctl('net.ipv4.ip_forward'), before, 'the host\'s value is unchanged')
 })
+
+t.test('a new session keyring named after the container, unless --no-new-keyring', async (t) => {
+  const s = new Sandbox(t, 'sys-keyring')
+  s.config((c) => { c.process.args = ['sleep', '30'] })
+  // The container's keyring shows in the host's /proc/keys (same owner, root).
+  const keyring = (id: string) => fs.readFileSync('/proc/keys', 'utf8').split('\n').filter((l) => / keyring +(\S+): /.exec(l)?.[1] === id)
+  const own = s.id('-own')
+  t.equal(s.tsrun(['create', '-b', s.bundle, own]).status, 0)
+  t.equal(keyring(own).length, 1, 'its own session keyring')
+  const shared = s.id('-shared')
+  t.equal(s.tsrun(['create', '--no-new-keyring', '-b', s.bundle, shared]).status, 0)
+  t.equal(keyring(shared).length, 0, 'no new keyring with --no-new-keyring')
+  for (const id of [own, shared]) t.equal(s.tsrun(['delete', '-f', id]).status, 0)
+})

@@ -55,6 +55,7 @@ function richPlan(): InitPlan {
     umask: 0o027,
     caps: { bounding: 0x1ffffffffffn, effective: 0xa80425fbn, permitted: 0xa80425fcn, inheritable: 1n << 40n, ambient: 1n << 10n },
     noNewPrivileges: true,
+    newKeyring: true,
     terminal: true,
     consoleWidth: 120,
     consoleHeight: 40,
@@ -77,7 +78,7 @@ function emptyPlan(): InitPlan {
     rootfs: '', rootPropagation: 0, rootfsPropagation: 0, rootReadonly: false, noPivot: false, mounts: [], devices: [],
     devSymlinks: false, maskedPaths: [], readonlyPaths: [], fifoPath: '', mountLabel: '', hostname: null, domainname: null,
     sysctls: [], rlimits: [], oomScoreAdj: null, args: [], env: [], cwd: '', uid: 0, gid: 0, additionalGids: [], umask: null,
-    caps: { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n }, noNewPrivileges: false,
+    caps: { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n }, noNewPrivileges: false, newKeyring: false,
     terminal: false, consoleWidth: 0, consoleHeight: 0, consoleSocketFd: -1, preserveFds: 0, seccompBpf: new Uint8Array(),
     seccompFlags: 0, apparmorProfile: '', selinuxLabel: '', personality: -1, createContainerHooks: [], startContainerHooks: [],
   }
