@@ -143,70 +143,98 @@ export const PLAN_SCHEMA: Schema<InitPlan> = {
   newKeyring: [46, 'bool'],
 }
 
-function record(tag: number, payload: Buffer): Buffer {
-  const head = Buffer.alloc(8)
-  head.writeUInt32LE(tag, 0)
-  head.writeUInt32LE(payload.length, 4)
-  return Buffer.concat([head, payload])
+/**
+ * One growing buffer the records are written into: a record's length is
+ * patched in once its payload is written. (Allocating and concatenating a
+ * Buffer per record cost ~3 ms for a plan of a few hundred records.)
+ */
+class Writer {
+  buf = Buffer.allocUnsafe(16 * 1024)
+  len = 0
+
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n))
+    this.buf.copy(bigger, 0, 0, this.len)
+    this.buf = bigger
+  }
+
+  /** Starts a record; returns where its length goes. */
+  open(tag: number): number {
+    this.room(8)
+    this.buf.writeUInt32LE(tag, this.len)
+    this.len += 8
+    return this.len - 4
+  }
+
+  close(at: number): void {
+    this.buf.writeUInt32LE(this.len - at - 4, at)
+  }
+
+  u32(v: number): void { this.room(4); this.buf.writeUInt32LE(v, this.len); this.len += 4 }
+  i32(v: number): void { this.room(4); this.buf.writeInt32LE(v, this.len); this.len += 4 }
+  u64(v: bigint): void { this.room(8); this.buf.writeBigUInt64LE(v, this.len); this.len += 8 }
+  bytes(b: Uint8Array): void { this.room(b.length); this.buf.set(b, this.len); this.len += b.length }
+  str(v: string): void { const n = Buffer.byteLength(v); this.room(n); this.buf.write(v, this.len, 'utf8'); this.len += n }
 }
 
 function bad(where: string, want: string, v: unknown): never {
   throw new RangeError(`InitPlan.${where}: expected ${want}, got ${typeof v === 'bigint' ? `${v}n` : JSON.stringify(v)}`)
 }
 
-function scalar(kind: Kind, v: unknown, where: string): Buffer {
-  const b = Buffer.alloc(kind === 'u64' ? 8 : 4)
+function scalar(w: Writer, kind: Kind, v: unknown, where: string): void {
   switch (kind) {
     case 'u32': case 'optU32': case 'u32List':
       if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xffffffff) bad(where, 'u32', v)
-      b.writeUInt32LE(v as number)
-      return b
+      return w.u32(v as number)
     case 'i32': case 'optI32':
       if (!Number.isInteger(v) || (v as number) < -0x80000000 || (v as number) > 0x7fffffff) bad(where, 'i32', v)
-      b.writeInt32LE(v as number)
-      return b
+      return w.i32(v as number)
     case 'bool':
       if (typeof v !== 'boolean') bad(where, 'boolean', v)
-      b.writeUInt32LE(v ? 1 : 0)
-      return b
+      return w.u32(v ? 1 : 0)
     case 'u64':
       if (typeof v !== 'bigint' || v < 0n || v > 0xffffffffffffffffn) bad(where, 'u64 bigint', v)
-      b.writeBigUInt64LE(v)
-      return b
-    default: { // str, optStr, strList
+      return w.u64(v)
+    default: // str, optStr, strList
       if (typeof v !== 'string' || v.includes('\0')) bad(where, 'string without NUL', v)
-      return Buffer.from(v, 'utf8')
-    }
+      return w.str(v)
   }
 }
 
-function encodeObject(schema: Record<string, readonly unknown[]>, obj: Record<string, unknown>, where: string): Buffer {
-  const out: Buffer[] = []
+function encodeObject(w: Writer, schema: Record<string, readonly unknown[]>, obj: Record<string, unknown>, where: string): void {
   for (const [name, field] of Object.entries(schema)) {
     const [tag, kind, sub] = field as [number, Kind, Record<string, readonly unknown[]>?]
     const v = obj[name]
     const at = `${where}${name}`
     if ((kind === 'optStr' || kind === 'optU32' || kind === 'optI32') && v === null) continue
+    if (kind === 'strList' || kind === 'u32List' || kind === 'recList') {
+      if (!Array.isArray(v)) bad(at, 'array', v)
+      v.forEach((item, i) => {
+        const len = w.open(tag)
+        if (kind === 'recList') encodeObject(w, sub!, item as Record<string, unknown>, `${at}[${i}].`)
+        else scalar(w, kind, item, `${at}[${i}]`)
+        w.close(len)
+      })
+      continue
+    }
+    const len = w.open(tag)
     if (kind === 'rec') {
-      out.push(record(tag, encodeObject(sub!, v as Record<string, unknown>, `${at}.`)))
+      encodeObject(w, sub!, v as Record<string, unknown>, `${at}.`)
     } else if (kind === 'bytes') {
       if (!(v instanceof Uint8Array)) bad(at, 'Uint8Array', v)
-      out.push(record(tag, Buffer.from(v.buffer, v.byteOffset, v.byteLength)))
-    } else if (kind === 'strList' || kind === 'u32List' || kind === 'recList') {
-      if (!Array.isArray(v)) bad(at, 'array', v)
-      v.forEach((item, i) => out.push(record(tag, kind === 'recList'
-        ? encodeObject(sub!, item as Record<string, unknown>, `${at}[${i}].`)
-        : scalar(kind, item, `${at}[${i}]`))))
+      w.bytes(v)
     } else {
-      out.push(record(tag, scalar(kind, v, at)))
+      scalar(w, kind, v, at)
     }
+    w.close(len)
   }
-  return Buffer.concat(out)
 }
 
 /** The PLAN payload. Throws RangeError naming the field on a value that
  * does not fit its wire type (a bug in src/plan, not a user error). */
 export function encodePlan(plan: InitPlan): Buffer {
-  return encodeObject(PLAN_SCHEMA as unknown as Record<string, readonly unknown[]>,
-    plan as unknown as Record<string, unknown>, '')
+  const w = new Writer()
+  encodeObject(w, PLAN_SCHEMA as unknown as Record<string, readonly unknown[]>, plan as unknown as Record<string, unknown>, '')
+  return w.buf.subarray(0, w.len)
 }
