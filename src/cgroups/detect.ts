@@ -65,15 +65,22 @@ export function layoutFrom(rootFsType: number, mountinfo: string): Layout {
   return { mode: 'v1', mounts: v1, unified }
 }
 
-let cached: Layout | undefined
+/**
+ * Read once per process and shared through globalThis: dist/tsrun.js (boot)
+ * reads both for its early cgroup write, and the CLI bundle it loads is a
+ * separate copy of this module. Reading /proc/self/cgroup again would also
+ * wait: the kernel holds cgroup_mutex while that early write waits out its
+ * grace period.
+ */
+const shared = globalThis as { tsrunCgroupLayout?: Layout; tsrunOwnCgroups?: Map<string, string> }
 
 /** The host's layout (statfs of /sys/fs/cgroup, then mountinfo on v1), cached. */
 export function detectLayout(): Layout {
-  if (cached === undefined) {
+  if (shared.tsrunCgroupLayout === undefined) {
     const type = fs.statfsSync(CGROUP_ROOT).type
-    cached = layoutFrom(type, type === CGROUP2_SUPER_MAGIC ? '' : fs.readFileSync('/proc/self/mountinfo', 'utf8'))
+    shared.tsrunCgroupLayout = layoutFrom(type, type === CGROUP2_SUPER_MAGIC ? '' : fs.readFileSync('/proc/self/mountinfo', 'utf8'))
   }
-  return cached
+  return shared.tsrunCgroupLayout
 }
 
 /**
@@ -91,6 +98,7 @@ export function parseProcCgroup(text: string): Map<string, string> {
   return out
 }
 
+/** tsrun's own cgroups (/proc/self/cgroup), read once per process. */
 export function ownCgroups(): Map<string, string> {
-  return parseProcCgroup(fs.readFileSync('/proc/self/cgroup', 'utf8'))
+  return (shared.tsrunOwnCgroups ??= parseProcCgroup(fs.readFileSync('/proc/self/cgroup', 'utf8')))
 }

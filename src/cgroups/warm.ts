@@ -9,9 +9,10 @@ import { detectLayout, ownCgroups } from './detect'
  * spell waits a whole RCU grace period (8-15 ms measured here; runc pays it
  * too). Writers that follow within a grace period are fast. So create starts
  * one harmless write early, on the libuv threadpool: tsrun's own pid into its
- * own cgroup, a no-op migration, while the main thread loads the create code
- * and reads the bundle; the container's cgroup mkdir and attach then find the
- * fast path. Errors don't matter. Its own module: it must load in a moment.
+ * own cgroup, a no-op migration, while the main thread loads the CLI and the
+ * create code and reads the bundle; the container's cgroup mkdir and attach
+ * then find the fast path. Errors don't matter. Called by dist/tsrun.js
+ * (src/cli/boot.ts) before it loads the CLI; its own small module for that.
  */
 export function warmAttach(): void {
   const layout = detectLayout()

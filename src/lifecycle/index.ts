@@ -2,7 +2,6 @@
 // command pays only for the modules it runs (state never loads create's
 // bundle validator, plan compiler or hooks). require, not import(): tap's
 // TypeScript loader cannot resolve a dynamic import of a .ts sibling.
-import { warmAttach } from '../cgroups/warm'
 import type { ContainerState } from './oci-state'
 
 export type { ContainerState }
@@ -31,7 +30,6 @@ export interface RunOptions extends CreateOptions {
 }
 
 export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
-  warmAttach()
   return (require('./create') as typeof import('./create')).create(g, o)
 }
 
@@ -40,7 +38,6 @@ export async function start(g: GlobalOptions, o: { id: string }): Promise<void> 
 }
 
 export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
-  warmAttach()
   return (require('./run') as typeof import('./run')).run(g, o)
 }
 
