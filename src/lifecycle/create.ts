@@ -114,7 +114,11 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
 
     rec.status = 'created'
     writeState(g.root, rec)
-    if (o.pidFile) writePidFile(o.pidFile, pid)
+    if (o.pidFile) {
+      writePidFile(o.pidFile, pid)
+      const file = o.pidFile
+      undo.push('pid file', () => fs.rmSync(file, { force: true }))
+    }
     owned.sock = -1
     releaseInit(child.sock, hookState(rec, 'created'))
     if (plan.consoleSocketFd >= 0) fs.closeSync(plan.consoleSocketFd)
