@@ -2,7 +2,8 @@
 // and the live process, shaped exactly like runc's output.
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { TsrunError } from '../errors'
+import { TsrunError, describe } from '../errors'
+import { warn } from '../log'
 import { deriveStatus, type LiveStatus } from '../state/status'
 import { listIds, readState, type StateRecord } from '../state/store'
 import type { GlobalOptions } from './index'
@@ -57,7 +58,9 @@ export function list(g: GlobalOptions): ContainerState[] {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue
       // A directory whose create is just starting (or was killed before its
       // first record) has no state yet: runc skips those too.
-      if (!(err instanceof TsrunError && err.kind === 'notfound')) throw err
+      if (err instanceof TsrunError && err.kind === 'notfound') continue
+      // One unreadable container must not hide the others: runc warns and goes on.
+      warn(`load container ${id}: ${describe(err)}`)
     }
   }
   return out

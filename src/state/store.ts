@@ -96,11 +96,19 @@ export function readState(root: string, id: string): StateRecord {
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new TsrunError('notfound', 'container does not exist')
     throw new TsrunError('system', `read state of ${id}`, { cause: err })
   }
+  let rec: StateRecord
   try {
-    return JSON.parse(text) as StateRecord
+    rec = JSON.parse(text) as StateRecord
   } catch (err) {
     throw new TsrunError('system', `parse ${file}`, { cause: err })
   }
+  // Written by someone else (another runtime sharing --root, an older
+  // format): say so instead of failing later on a missing field.
+  if (typeof rec !== 'object' || rec === null || rec.id !== id || typeof rec.pid !== 'number' ||
+      typeof rec.annotations !== 'object' || typeof rec.hooks !== 'object') {
+    throw new TsrunError('system', `${file}: not a tsrun state record`)
+  }
+  return rec
 }
 
 /** Ids with a directory under root, sorted; a root that does not exist yet holds none. */

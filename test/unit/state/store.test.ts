@@ -81,6 +81,13 @@ t.test('corrupt state.json is a system error naming the file', async (t) => {
   t.throws(() => readState(root, 'c'), { kind: 'system', message: /state\.json/ })
 })
 
+t.test('a state.json that is not our record (another runtime, the OCI state) is refused by name', async (t) => {
+  const root = tmpRoot(t)
+  createContainerDir(root, 'c')
+  fs.writeFileSync(path.join(root, 'c', 'state.json'), JSON.stringify({ ociVersion: '1.3.0', id: 'c', pid: 1, status: 'created' }))
+  t.throws(() => readState(root, 'c'), { kind: 'system', message: /state\.json: not a tsrun state record/ })
+})
+
 t.test('list and remove', async (t) => {
   const root = tmpRoot(t)
   t.same(listIds(root), [], 'missing root lists nothing')
