@@ -158,7 +158,7 @@ function command(name: string): CommandSpec {
 
 /** Second stage: the command's own flags and runc's argument count check (utils.go checkArgs). */
 export function parseCommand(spec: CommandSpec, argv: string[]): CommandArgs {
-  const { values, rest } = parseFlags([...spec.flags, HELP_FLAG], argv, true)
+  const { values, rest } = parseFlags([...spec.flags, HELP_FLAG], argv, spec.flagsFirst !== true)
   const help = values.help === true
   delete values.help
   if (!help) checkArgs(spec, rest.length)

@@ -27,6 +27,9 @@ export interface CommandSpec {
   argsHelp: string
   description: string
   flags: FlagSpec[]
+  /** urfave/cli's SkipArgReorder: flags only before the first positional, the
+   *  rest passed through as is (ps hands them to ps(1)) */
+  flagsFirst?: boolean
 }
 
 export const NAME = 'tsrun'
@@ -121,7 +124,9 @@ signal to the init process of the "ubuntu01" container:
     `Where the given root is specified via the global option "--root"
 (default: "/run/tsrun").`),
   cmd('pause', '<container-id>', 'pause suspends all processes inside the container', [], byId(' to be\npaused')),
-  cmd('ps', '<container-id> [ps-options...]', 'ps displays the processes running inside a container'),
+  { ...cmd('ps', '<container-id> [ps-options...]', 'ps displays the processes running inside a container',
+    [flag('format,f', 'string', 'select one of: table or json', 'table')], byId(' and\n"[ps-options]" are passed to ps(1) (default -ef)')),
+  flagsFirst: true },
   cmd('restore', '<container-id>', 'restore a container from a previous checkpoint', [], byId(' to be\nrestored')),
   cmd('resume', '<container-id>', 'resumes all processes that have been previously paused', [], byId(' to be\nresumed')),
   cmd('run', '<container-id>', 'create and run a container',

@@ -56,3 +56,19 @@ export async function remove(g: GlobalOptions, o: { id: string; force: boolean }
 export async function list(g: GlobalOptions): Promise<ContainerState[]> {
   return (require('./oci-state') as typeof import('./oci-state')).list(g)
 }
+
+export async function pause(g: GlobalOptions, o: { id: string }): Promise<void> {
+  return (require('./pause') as typeof import('./pause')).pause(g, o.id)
+}
+
+export async function resume(g: GlobalOptions, o: { id: string }): Promise<void> {
+  return (require('./pause') as typeof import('./pause')).resume(g, o.id)
+}
+
+export async function processes(g: GlobalOptions, o: { id: string }): Promise<number[]> {
+  return (require('./ps') as typeof import('./ps')).processes(g, o.id)
+}
+
+export async function psTable(o: { id: string; pids: number[]; psArgs: string[] }): Promise<string> {
+  return (require('./ps') as typeof import('./ps')).psTable(o.id, o.pids, o.psArgs)
+}

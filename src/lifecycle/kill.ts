@@ -8,6 +8,8 @@ import { deriveStatus, initAlive } from '../state/status'
 import { readState } from '../state/store'
 import type { GlobalOptions } from './index'
 
+const SIGKILL = 9
+
 export function kill(g: GlobalOptions, o: { id: string; signal: number; all: boolean }): void {
   try {
     const rec = readState(g.root, o.id)
@@ -18,6 +20,9 @@ export function kill(g: GlobalOptions, o: { id: string; signal: number; all: boo
       return
     }
     signalInit(rec, o.signal)
+    // A frozen task takes no signal until thawed (cgroup v1): runc 1.1.5
+    // thaws a paused container after SIGKILL only, so it dies; others wait.
+    if (status === 'paused' && o.signal === SIGKILL && rec.cgroup) openCgroup(rec.cgroup).thaw()
   } catch (err) {
     throw wrap(`kill ${o.id}`, err)
   }

@@ -50,6 +50,14 @@ const cases: { doc: string; argv: string[]; want: Record<string, unknown> }[] = 
   { doc: 'go-runc list --format=json', argv: ['list', '--format=json'], want: { command: 'list', args: [], flags: { format: 'json', quiet: false } } },
   { doc: 'list -f json -q', argv: ['list', '-f', 'json', '-q'], want: { flags: { format: 'json', quiet: true } } },
   {
+    doc: 'go-runc ps --format json id',
+    argv: ['ps', '--format', 'json', 'id'], want: { command: 'ps', args: ['id'], flags: { format: 'json' } },
+  },
+  {
+    doc: 'ps: flags only before the id (runc SkipArgReorder), the rest goes to ps(1)',
+    argv: ['ps', 'id', '-f', 'json', '-o', 'pid'], want: { args: ['id', '-f', 'json', '-o', 'pid'], flags: { format: 'table' } },
+  },
+  {
     doc: 'single dash long flags (Go style), -no-subreaper is its own flag',
     argv: ['-root', '/r', 'run', '-bundle', '/b', '-d', '-no-subreaper', '-no-pivot', 'id'],
     want: { g: { root: '/r' }, flags: { bundle: '/b', detach: true, 'no-subreaper': true, 'no-pivot': true }, args: ['id'] },
