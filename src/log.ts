@@ -6,6 +6,7 @@
 // is what containerd and conmon read back from the log file on failure.
 import { openSync, writeSync } from 'fs'
 import { describe } from './errors'
+import { sleepMs } from './sleep'
 import { goJson, goQuote } from './cli/json'
 
 export interface LogConfig { log?: string; logFormat: 'text' | 'json'; debug: boolean }
@@ -26,7 +27,7 @@ function writeAll(fd: number, text: string): void {
     } catch (e) {
       // An inherited O_NONBLOCK pipe: wait a millisecond and retry, as Go's poller would.
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1)
+      sleepMs(1)
     }
   }
 }

@@ -5,6 +5,7 @@
 import * as fs from 'fs'
 import * as path from 'path'
 import { TsrunError } from '../errors'
+import { sleepMs } from '../sleep'
 import type { CgroupDriver } from './driver'
 
 /** Writes `value` into an existing cgroup file: O_WRONLY|O_TRUNC as runc
@@ -64,12 +65,6 @@ function readDirs(d: string): string[] {
 function isGone(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code
   return code === 'ENOENT' || code === 'ENODEV'
-}
-
-/** Synchronous short sleep: the CLI is one short-lived command and these
- *  waits are milliseconds (rmdir retries, freezer polls). */
-export function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
 
 /**

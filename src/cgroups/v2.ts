@@ -1,6 +1,7 @@
 // cgroup v2 (unified) driver: one directory; controllers must be enabled in
 // every ancestor's cgroup.subtree_control before the leaf can use them.
 
+import { constants } from 'os'
 import * as fs from 'fs'
 import * as path from 'path'
 import { TsrunError } from '../errors'
@@ -8,7 +9,7 @@ import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'
 import { v2Writes, type Resources } from './resources'
 import { exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
 
-const SIGKILL = 9
+const { SIGKILL } = constants.signals
 
 export class V2Driver implements CgroupDriver {
   constructor(readonly record: Extract<CgroupRecord, { driver: 'v2' }>) {}

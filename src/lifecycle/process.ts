@@ -1,15 +1,12 @@
 // Signalling and reaping the container's processes through pidfds, so a
 // recycled pid is never signalled by mistake.
+import { constants } from 'os'
 import * as fs from 'node:fs'
 import { addon } from '../addon'
+import { sleepMs } from '../sleep'
 import { procStat } from '../state/status'
 
-const SIGKILL = 9
-
-/** Sleeps without spinning the CPU (the CLI has nothing else to do meanwhile). */
-export function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
-}
+const { SIGKILL } = constants.signals
 
 /**
  * True once the process behind pidfd has exited. Signal 0 fails with ESRCH
