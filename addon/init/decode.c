@@ -60,6 +60,17 @@ static const struct field caps_f[] = {
 	F(plan_caps, C_INHERITABLE, K_U64, "inheritable", inheritable),
 	F(plan_caps, C_AMBIENT, K_U64, "ambient", ambient),
 };
+static const struct field sched_f[] = {
+	F(plan_sched, SC_POLICY, K_I32, "policy", policy), F(plan_sched, SC_FLAGS, K_U64, "flags", flags),
+	F(plan_sched, SC_NICE, K_I32, "nice", nice), F(plan_sched, SC_PRIORITY, K_U32, "priority", priority),
+	F(plan_sched, SC_RUNTIME, K_U64, "runtime", runtime),
+	F(plan_sched, SC_DEADLINE, K_U64, "deadline", deadline),
+	F(plan_sched, SC_PERIOD, K_U64, "period", period),
+};
+static const struct field mempolicy_f[] = {
+	F(plan_mempolicy, MP_MODE, K_I32, "mode", mode), F(plan_mempolicy, MP_FLAGS, K_U32, "flags", flags),
+	L(plan_mempolicy, MP_NODE, K_U32_LIST, "nodes", nodes),
+};
 static const struct field hook_f[] = {
 	F(plan_hook, H_PATH, K_STR, "path", path), L(plan_hook, H_ARG, K_STR_LIST, "args", args),
 	L(plan_hook, H_ENV, K_STR_LIST, "env", env), F(plan_hook, H_TIMEOUT, K_U32, "timeout", timeout),
@@ -67,7 +78,8 @@ static const struct field hook_f[] = {
 static const struct schema ns_s = SCHEMA(plan_ns, ns_f), mount_s = SCHEMA(plan_mount, mount_f),
 	device_s = SCHEMA(plan_device, device_f), sysctl_s = SCHEMA(plan_sysctl, sysctl_f),
 	rlimit_s = SCHEMA(plan_rlimit, rlimit_f), caps_s = SCHEMA(plan_caps, caps_f),
-	hook_s = SCHEMA(plan_hook, hook_f);
+	hook_s = SCHEMA(plan_hook, hook_f), sched_s = SCHEMA(plan_sched, sched_f),
+	mempolicy_s = SCHEMA(plan_mempolicy, mempolicy_f);
 
 static const struct field plan_f[] = {
 	F(plan, T_ID, K_STR, "id", id),
@@ -116,6 +128,9 @@ static const struct field plan_f[] = {
 	R(plan, T_CREATE_CONTAINER_HOOK, K_REC_LIST, "createContainerHooks", create_hooks, hook_s),
 	R(plan, T_START_CONTAINER_HOOK, K_REC_LIST, "startContainerHooks", start_hooks, hook_s),
 	F(plan, T_NEW_KEYRING, K_BOOL, "newKeyring", new_keyring),
+	F(plan, T_IO_PRIORITY, K_I32, "ioPriority", io_priority),
+	{ T_SCHEDULER, K_REC, "scheduler", offsetof(struct plan, scheduler), 0, &sched_s },
+	{ T_MEMORY_POLICY, K_REC, "memoryPolicy", offsetof(struct plan, memory_policy), 0, &mempolicy_s },
 };
 static const struct schema plan_s = SCHEMA(plan, plan_f);
 
@@ -146,7 +161,7 @@ static int decode_value(const struct field *f, const uint8_t *v, uint32_t len, v
  * bounds bug here would still be a memory bug in a root process. */
 static int decode_seq(const struct schema *s, const uint8_t *buf, size_t len, void *base)
 {
-	uint64_t seen = 0;  /* tags are < 64 (protocol.h); lists may repeat */
+	uint64_t seen[4] = { 0 };  /* tags are < 256 (protocol.h); lists may repeat */
 
 	while (len > 0) {
 		uint32_t tag, n;
@@ -164,9 +179,11 @@ static int decode_seq(const struct schema *s, const uint8_t *buf, size_t len, vo
 		if (!f)
 			return errf(STEP_DECODE, EINVAL, "unknown tag %u", tag);
 		bool list = f->kind == K_STR_LIST || f->kind == K_U32_LIST || f->kind == K_REC_LIST;
-		if (!list && (seen >> tag & 1))
+		if (tag >= 256)
+			return errf(STEP_DECODE, EINVAL, "%s: tag %u out of range", f->name, tag);
+		if (!list && (seen[tag / 64] >> (tag % 64) & 1))
 			return errf(STEP_DECODE, EINVAL, "%s: duplicate tag %u", f->name, tag);
-		seen |= 1ULL << tag;
+		seen[tag / 64] |= 1ULL << (tag % 64);
 		if (fixed_len[f->kind] && n != fixed_len[f->kind])
 			return errf(STEP_DECODE, EINVAL, "%s: bad length %u", f->name, n);
 		int r = decode_value(f, buf + 8, n, base);
@@ -258,6 +275,9 @@ int decode_plan(const uint8_t *buf, size_t len, struct plan *p)
 	memset(p, 0, sizeof(*p));
 	p->console_socket_fd = -1;  /* the TS defaults for "none" */
 	p->personality = -1;
+	p->io_priority = -1;
+	p->scheduler.policy = -1;
+	p->memory_policy.mode = -1;
 	return decode_seq(&plan_s, buf, len, p);
 }
 

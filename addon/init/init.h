@@ -20,6 +20,12 @@ struct plan_mount {
 struct plan_device { char *path; uint32_t type, major, minor, mode, uid, gid; bool bind; };
 struct plan_sysctl { char *key, *value; };
 struct plan_rlimit { uint32_t type; uint64_t soft, hard; };
+struct plan_sched {
+	int32_t policy, nice;
+	uint32_t priority;
+	uint64_t flags, runtime, deadline, period;
+};
+struct plan_mempolicy { int32_t mode; uint32_t flags; uint32_t *nodes; size_t n_nodes; };
 struct plan_caps { uint64_t bounding, effective, permitted, inheritable, ambient; };
 /* String lists are NULL-terminated as well as counted, so args/env go
  * straight to execve. */
@@ -58,6 +64,9 @@ struct plan {
 	int32_t console_socket_fd, personality;
 	uint8_t *seccomp_bpf; size_t n_seccomp_bpf;
 	char *apparmor_profile, *selinux_label;
+	int32_t io_priority;                    /* -1 = leave */
+	struct plan_sched scheduler;
+	struct plan_mempolicy memory_policy;
 
 	struct plan_hook *create_hooks; size_t n_create_hooks;
 	struct plan_hook *start_hooks; size_t n_start_hooks;
@@ -112,6 +121,9 @@ int readonly_paths(struct init *in);
 int mask_paths(struct init *in);
 int set_rlimits(struct init *in);
 int set_personality(struct init *in);
+int set_scheduler(struct init *in);
+int set_io_priority(struct init *in);
+int set_memory_policy(struct init *in);
 int set_lsm_labels(struct init *in);
 int setup_console(struct init *in);
 int make_cwd(struct init *in);

@@ -60,6 +60,11 @@ static const struct { int step; int (*run)(struct init *); } steps[] = {
 	{ STEP_SETRESUID, switch_user },
 	{ STEP_CAPSET, apply_caps },
 	{ STEP_NO_NEW_PRIVS, set_umask_nnp },
+	/* With the container's own credentials, as runc: an RT policy needs
+	 * CAP_SYS_NICE in the container's set, not the runtime's. */
+	{ STEP_SCHEDULER, set_scheduler },
+	{ STEP_IO_PRIORITY, set_io_priority },
+	{ STEP_MEMORY_POLICY, set_memory_policy },
 	/* With no_new_privs the filter goes in last of all, just before
 	 * execve (start_container): none of our own syscalls — the socket,
 	 * the fifo, close_range — has to pass the container's profile. */

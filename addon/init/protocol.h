@@ -64,6 +64,9 @@ enum plan_tag {
 	T_APPARMOR_PROFILE = 41 /* s */, T_SELINUX_LABEL = 42 /* s */, T_PERSONALITY = 43 /* i */,
 	T_CREATE_CONTAINER_HOOK = 44 /* [{H_}] */, T_START_CONTAINER_HOOK = 45 /* [{H_}] */,
 	T_NEW_KEYRING = 46 /* b */,
+	/* 150-179: process scheduling and memory placement */
+	T_IO_PRIORITY = 150 /* i, -1 = leave */, T_SCHEDULER = 151 /* {SC_} */,
+	T_MEMORY_POLICY = 152 /* {MP_} */,
 };
 enum ns_tag { NS_TYPE = 1 /* u */, NS_PATH = 2 /* s */ };
 enum mount_tag {
@@ -78,6 +81,13 @@ enum device_tag {
 enum sysctl_tag { S_KEY = 1, S_VALUE = 2 /* s */ };
 enum rlimit_tag { R_TYPE = 1 /* u */, R_SOFT = 2, R_HARD = 3 /* q */ };
 enum caps_tag { C_BOUNDING = 1, C_EFFECTIVE = 2, C_PERMITTED = 3, C_INHERITABLE = 4, C_AMBIENT = 5 /* q */ };
+/* sched_setattr(2) fields; policy -1 = leave. */
+enum sched_tag {
+	SC_POLICY = 1 /* i */, SC_FLAGS = 2 /* q */, SC_NICE = 3 /* i */, SC_PRIORITY = 4 /* u */,
+	SC_RUNTIME = 5, SC_DEADLINE = 6, SC_PERIOD = 7 /* q, ns */,
+};
+/* set_mempolicy(2); mode -1 = leave, nodes are node numbers. */
+enum mempolicy_tag { MP_MODE = 1 /* i */, MP_FLAGS = 2 /* u */, MP_NODE = 3 /* [u] */ };
 enum hook_tag { H_PATH = 1 /* s */, H_ARG = 2, H_ENV = 3 /* [s] */, H_TIMEOUT = 4 /* u, seconds */ };
 
 /* What failed, for ERROR reports. The TS side names each value and renders
@@ -104,6 +114,7 @@ enum step {
 	STEP_CLOSE_FDS = 46,
 	/* after GO the socket is closed: these reach stderr only */
 	STEP_EXEC_FIFO = 47, STEP_START_HOOK = 48, STEP_EXEC = 49, STEP_KEYRING = 50,
+	STEP_IO_PRIORITY = 150, STEP_SCHEDULER = 151, STEP_MEMORY_POLICY = 152,
 };
 
 #endif

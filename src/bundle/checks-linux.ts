@@ -1,7 +1,8 @@
-// Rules for linux.seccomp and linux.memoryPolicy that the enums in the schema
+// Rules for linux.seccomp, linux.memoryPolicy and linux.personality that the enums in the schema
 // can't express. Seccomp rules follow config-linux.md and runc's
 // libcontainer/seccomp (errors that would otherwise come from inside the init).
 import { type Check, configError } from './check'
+import { parseIdList } from './idlist'
 import type { LinuxSeccompAction } from './spec.generated'
 
 /** config-linux.md: only these actions carry an errno; others MUST be an error. */
@@ -44,31 +45,14 @@ export const seccomp: Check = (spec) => {
   })
 }
 
-/**
- * Number of nodes in a cpuset-style list such as "0-3,7" (config-linux.md
- * memoryPolicy.nodes), or undefined when it is malformed.
- */
-export function countNodes(list: string): number | undefined {
-  if (list.trim() === '') return 0
-  let n = 0
-  for (const part of list.split(',')) {
-    const m = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(part)
-    if (!m) return undefined
-    const lo = Number(m[1])
-    const hi = m[2] === undefined ? lo : Number(m[2])
-    if (hi < lo) return undefined
-    n += hi - lo + 1
-  }
-  return n
-}
-
 // set_mempolicy(2): DEFAULT and LOCAL take no nodes; BIND, INTERLEAVE,
 // WEIGHTED_INTERLEAVE and PREFERRED_MANY need at least one; PREFERRED takes any.
 export const memoryPolicy: Check = (spec) => {
   const mp = spec.linux?.memoryPolicy
   if (!mp) return
-  const count = countNodes(mp.nodes ?? '')
-  if (count === undefined) throw configError('/linux/memoryPolicy/nodes', `invalid memory policy nodes "${mp.nodes}"`)
+  const nodes = parseIdList(mp.nodes ?? '')
+  if (nodes === undefined) throw configError('/linux/memoryPolicy/nodes', `invalid memory policy nodes "${mp.nodes}"`)
+  const count = nodes.length
   switch (mp.mode) {
     case 'MPOL_DEFAULT':
     case 'MPOL_LOCAL':
@@ -79,4 +63,20 @@ export const memoryPolicy: Check = (spec) => {
     default:
       if (count === 0) throw configError('/linux/memoryPolicy/nodes', 'memory policy mode requires at least one node but got 0')
   }
+}
+
+// MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES contradict each other
+// (set_mempolicy(2) fails with EINVAL); name the pair instead.
+export const memoryPolicyFlags: Check = (spec) => {
+  const flags = spec.linux?.memoryPolicy?.flags ?? []
+  if (flags.includes('MPOL_F_STATIC_NODES') && flags.includes('MPOL_F_RELATIVE_NODES')) {
+    throw configError('/linux/memoryPolicy/flags', 'MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES are mutually exclusive')
+  }
+}
+
+// config-linux.md: "Currently no flag values are supported." runc warns and
+// drops them; a flag the user expects to take effect is refused instead.
+export const personality: Check = (spec) => {
+  const flags = spec.linux?.personality?.flags ?? []
+  if (flags.length > 0) throw configError('/linux/personality/flags', `personality flags are not supported: ${flags.join(', ')}`)
 }

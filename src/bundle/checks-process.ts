@@ -2,6 +2,7 @@
 // exec process.json (base ""). Messages follow runc's utils_linux.go
 // validateProcessSpec and libcontainer/configs/validate/validator.go.
 import { configError } from './check'
+import { parseIdList } from './idlist'
 import { CAPABILITIES, RLIMITS } from './names'
 import type { Process } from './spec.generated'
 
@@ -68,6 +69,8 @@ function scheduler(p: Process, at: ProcessAt): void {
   if (s.policy !== 'SCHED_DEADLINE' && (s.runtime || s.deadline || s.period)) {
     fail(at, '/scheduler', 'scheduler runtime/deadline/period can only be specified for SchedDeadline policy')
   }
+  // In the spec's list, but only ever an out-of-tree patch: sched_setattr(2) says EINVAL.
+  if (s.policy === 'SCHED_ISO') fail(at, '/scheduler/policy', 'SCHED_ISO is not implemented by the Linux kernel')
 }
 
 // ioprio_set(2) levels are 0..7 (config.md); the class enum is in the schema.
@@ -76,7 +79,17 @@ function ioPriority(p: Process, at: ProcessAt): void {
   if (prio < 0 || prio > 7) fail(at, '/ioPriority/priority', `invalid ioPriority.Priority: ${prio}`)
 }
 
-const processChecks: ProcessCheck[] = [cwd, args, capabilities, rlimits, scheduler, ioPriority]
+// Lists in the kernel's cpuset format; runc's "bad CPUAffinity.Initial" errors.
+function execCPUAffinity(p: Process, at: ProcessAt): void {
+  for (const which of ['initial', 'final'] as const) {
+    const list = p.execCPUAffinity?.[which]
+    if (list !== undefined && parseIdList(list) === undefined) {
+      fail(at, `/execCPUAffinity/${which}`, `invalid CPU list "${list}"`)
+    }
+  }
+}
+
+const processChecks: ProcessCheck[] = [cwd, args, capabilities, rlimits, scheduler, ioPriority, execCPUAffinity]
 
 /** Runs every process rule in order; throws the first failure as a config error. */
 export function checkProcess(p: Process, at: ProcessAt): void {

@@ -5,7 +5,7 @@
 import * as path from 'path'
 import { type Check, type CheckContext, type WarnCheck, configError } from './check'
 import { hookPaths, devices, mounts, relativeMountDestinations, rootfs, rootfsPropagation } from './checks-fs'
-import { memoryPolicy, seccomp } from './checks-linux'
+import { memoryPolicy, memoryPolicyFlags, personality, seccomp } from './checks-linux'
 import { namespaceChecks } from './checks-namespaces'
 import { checkProcess } from './checks-process'
 import type { Process, Spec } from './spec.generated'
@@ -66,6 +66,7 @@ const processRules: Check = (spec, ctx) => {
 /** The semantic checks, in runc's order where it has one (validator.go Validate). */
 const checks: Check[] = [
   rootfs, processRules, ...namespaceChecks, mounts, rootfsPropagation, devices, hookPaths, seccomp, memoryPolicy,
+  memoryPolicyFlags, personality,
 ]
 /** Kept as warnings for compatibility, as runc's `warns` list. */
 const warnChecks: WarnCheck[] = [relativeMountDestinations]

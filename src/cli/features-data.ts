@@ -59,7 +59,13 @@ export function features(): Features {
       },
       apparmor: { enabled: false },
       selinux: { enabled: false },
+      // No resctrl driver: intelRdt is refused (src/bundle/checks-host.ts).
       intelRdt: { enabled: false },
+      memoryPolicy: {
+        modes: ['MPOL_DEFAULT', 'MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_WEIGHTED_INTERLEAVE', 'MPOL_PREFERRED',
+          'MPOL_PREFERRED_MANY', 'MPOL_LOCAL'],
+        flags: ['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES'],
+      },
       // No id-mapped mounts yet: PlanMount has no user namespace to map with.
       mountExtensions: { idmap: { enabled: false } },
       netDevices: { enabled: false },

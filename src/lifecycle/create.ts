@@ -6,6 +6,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { addon, initPath } from '../addon'
+import { checkHost, selinuxEnabled } from '../bundle/checks-host'
 import { loadBundle } from '../bundle/load'
 import type { Spec } from '../bundle/spec.generated'
 import { detectLayout } from '../cgroups/detect'
@@ -48,6 +49,7 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
   const bundle = loadBundle(o.bundle, { requireProcess: false, noPivot: o.noPivot })
   bundle.warnings.forEach(warn)
   const spec = bundle.config
+  checkHost(spec)
   // subreaper is asked for exactly when run waits in the foreground: create and run -d detach.
   checkConsole(spec.process?.terminal === true, o.consoleSocket, !subreaper)
   const dir = containerDir(g.root, o.id)
@@ -56,7 +58,7 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
   const { plan, namespaces, warnings } = compilePlan(spec, {
     id: o.id, bundle: bundle.bundle, rootfs: bundle.rootfs, fifoPath,
     noPivot: o.noPivot, consoleSocketFd: -1, preserveFds: o.preserveFds, noNewKeyring: o.noNewKeyring,
-    cgroup: { layout: detectLayout(), record: cgroup },
+    cgroup: { layout: detectLayout(), record: cgroup }, selinux: selinuxEnabled(),
   })
   warnings.forEach(warn)
   const rec: StateRecord = {

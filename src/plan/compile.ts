@@ -9,6 +9,7 @@ import { MS } from './constants'
 import { compileDevices } from './devices'
 import { compileEnv } from './env'
 import { compileMount, isBind } from './mounts'
+import { compileIoPriority, compileMemoryPolicy, compilePersonality, compileScheduler } from './scheduling'
 import { compileSeccomp } from './seccomp'
 import { planNamespaces, type NamespacePlan } from './namespaces'
 import type { InitPlan, PlanHook, PlanRlimit } from './types'
@@ -24,6 +25,8 @@ export interface PlanOptions {
   noNewKeyring: boolean
   /** where the container's cgroups are, for mounts of type "cgroup" */
   cgroup: Omit<CgroupView, 'cgroupns'>
+  /** SELinux is on: linux.mountLabel becomes the mounts' context= (off, it is not applied, as crun and runc 1.2) */
+  selinux?: boolean
 }
 
 export interface CompiledPlan {
@@ -74,7 +77,7 @@ export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
     maskedPaths: linux.maskedPaths ?? [],
     readonlyPaths: linux.readonlyPaths ?? [],
     fifoPath: o.fifoPath,
-    mountLabel: linux.mountLabel ?? '',
+    mountLabel: o.selinux ? linux.mountLabel ?? '' : '',
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
     sysctls: Object.entries(linux.sysctl ?? {}).map(([key, value]) => ({ key, value: String(value) })),
@@ -99,7 +102,10 @@ export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
     seccompFlags: seccomp.flags,
     apparmorProfile: proc.apparmorProfile ?? '',
     selinuxLabel: proc.selinuxLabel ?? '',
-    personality: -1,
+    personality: compilePersonality(linux.personality),
+    ioPriority: compileIoPriority(proc.ioPriority),
+    scheduler: compileScheduler(proc.scheduler),
+    memoryPolicy: compileMemoryPolicy(linux.memoryPolicy),
     createContainerHooks: compileHooks(spec.hooks?.createContainer),
     startContainerHooks: compileHooks(spec.hooks?.startContainer),
   }

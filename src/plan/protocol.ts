@@ -45,6 +45,7 @@ const STEPS = {
   NO_NEW_PRIVS: [44, 'no_new_privs'], SECCOMP: [45, 'seccomp'], CLOSE_FDS: [46, 'close fds'],
   EXEC_FIFO: [47, 'exec fifo'], START_HOOK: [48, 'startContainer hook'], EXEC: [49, 'execve'],
   KEYRING: [50, 'session keyring'],
+  IO_PRIORITY: [150, 'io priority'], SCHEDULER: [151, 'scheduler'], MEMORY_POLICY: [152, 'memory policy'],
 } as const
 type StepKey = keyof typeof STEPS
 /** What failed, in an ERROR report: Step.MOUNT === 13. */
@@ -119,6 +120,11 @@ const RLIMIT: Schema<PlanOf<'rlimits'>> = { type: [1, 'u32'], soft: [2, 'u64'], 
 const CAPS: Schema<PlanOf<'caps'>> = {
   bounding: [1, 'u64'], effective: [2, 'u64'], permitted: [3, 'u64'], inheritable: [4, 'u64'], ambient: [5, 'u64'],
 }
+const SCHED: Schema<PlanOf<'scheduler'>> = {
+  policy: [1, 'i32'], flags: [2, 'u64'], nice: [3, 'i32'], priority: [4, 'u32'],
+  runtime: [5, 'u64'], deadline: [6, 'u64'], period: [7, 'u64'],
+}
+const MEMPOLICY: Schema<PlanOf<'memoryPolicy'>> = { mode: [1, 'i32'], flags: [2, 'u32'], nodes: [3, 'u32List'] }
 const HOOK: Schema<PlanOf<'createContainerHooks'>> = {
   path: [1, 'str'], args: [2, 'strList'], env: [3, 'strList'], timeout: [4, 'u32'],
 }
@@ -141,6 +147,7 @@ export const PLAN_SCHEMA: Schema<InitPlan> = {
   selinuxLabel: [42, 'str'], personality: [43, 'i32'],
   createContainerHooks: [44, 'recList', HOOK], startContainerHooks: [45, 'recList', HOOK],
   newKeyring: [46, 'bool'],
+  ioPriority: [150, 'i32'], scheduler: [151, 'rec', SCHED], memoryPolicy: [152, 'rec', MEMPOLICY],
 }
 
 /**

@@ -67,6 +67,30 @@ export interface PlanCaps {
   ambient: bigint
 }
 
+/** sched_setattr(2) attributes; policy -1 = leave the runtime's. */
+export interface PlanScheduler {
+  /** SCHED_* number */
+  policy: number
+  /** SCHED_FLAG_* bits */
+  flags: bigint
+  nice: number
+  priority: number
+  /** SCHED_DEADLINE parameters, in ns */
+  runtime: bigint
+  deadline: bigint
+  period: bigint
+}
+
+/** set_mempolicy(2) arguments; mode -1 = leave the runtime's. */
+export interface PlanMemoryPolicy {
+  /** MPOL_* mode number */
+  mode: number
+  /** MPOL_F_* mode flags */
+  flags: number
+  /** node numbers of the nodemask */
+  nodes: number[]
+}
+
 export interface PlanSysctl {
   key: string
   value: string
@@ -145,6 +169,10 @@ export interface InitPlan {
   selinuxLabel: string
   /** personality(2) domain, -1 = leave */
   personality: number
+  /** ioprio_set(2) value (class << 13 | level) for our process group, -1 = leave */
+  ioPriority: number
+  scheduler: PlanScheduler
+  memoryPolicy: PlanMemoryPolicy
 
   // --- hooks the init runs itself ---
   createContainerHooks: PlanHook[]

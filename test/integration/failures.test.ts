@@ -4,31 +4,13 @@
 // what failed, and leaves nothing behind: no state dir, cgroup, mount, fifo
 // or process (runc's tests/integration/create.bats and STYLE.md "one failing
 // bundle per stage"). The harness checks again at teardown.
-import t, { type Test } from 'tap'
+import t from 'tap'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { type Config, Sandbox, leftovers, skipReason } from './harness'
+import { type Config, Sandbox, fails, skipReason } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
-
-/**
- * Runs `args` (a create or run of `id`) expecting failure: non-zero, exactly
- * one `tsrun: ` line on stderr, no state dir for the id, nothing else left.
- * Returns the line.
- */
-function fails(t: Test, s: Sandbox, id: string, args: string[]): string {
-  const r = s.tsrun(args)
-  t.not(r.status, 0, 'exits non-zero')
-  t.equal(r.signal, null, 'exits by itself')
-  const lines = r.stderr.trim().split('\n')
-  // A rollback step that failed would add `level=warning msg="rollback: ..."` lines.
-  t.equal(lines.length, 1, `one line on stderr: ${JSON.stringify(r.stderr)}`)
-  t.match(lines[0], /^tsrun: \S/)
-  t.notOk(fs.existsSync(path.join(s.root, id)), 'no state dir for the id')
-  t.same(leftovers(s), [], 'no state, cgroup, mount or process left')
-  return lines[0]
-}
 
 const create = (s: Sandbox, id: string): string[] => ['create', '-b', s.bundle, id]
 const run = (s: Sandbox, id: string): string[] => ['run', '-b', s.bundle, id]

@@ -199,6 +199,24 @@ export function leftovers(s: Sandbox): string[] {
   return out
 }
 
+/**
+ * Runs `args` (a create or run of `id`) expecting failure: non-zero, exactly
+ * one `tsrun: ` line on stderr, no state dir for the id, nothing else left.
+ * Returns the line.
+ */
+export function fails(t: Test, s: Sandbox, id: string, args: string[]): string {
+  const r = s.tsrun(args)
+  t.not(r.status, 0, 'exits non-zero')
+  t.equal(r.signal, null, 'exits by itself')
+  const lines = r.stderr.trim().split('\n')
+  // A rollback step that failed would add `level=warning msg="rollback: ..."` lines.
+  t.equal(lines.length, 1, `one line on stderr: ${JSON.stringify(r.stderr)}`)
+  t.match(lines[0], /^tsrun: \S/)
+  t.notOk(fs.existsSync(path.join(s.root, id)), 'no state dir for the id')
+  t.same(leftovers(s), [], 'no state, cgroup, mount or process left')
+  return lines[0]
+}
+
 /** The container's "res <name> <value>" lines: how the tests' scripts report what they saw. */
 export function results(r: Result): Map<string, string> {
   const out = new Map<string, string>()

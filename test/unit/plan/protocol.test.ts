@@ -66,6 +66,9 @@ function richPlan(): InitPlan {
     apparmorProfile: 'tsrun-default',
     selinuxLabel: 'system_u:system_r:container_t:s0:c1,c2',
     personality: 8,
+    ioPriority: 2 << 13 | 5,
+    scheduler: { policy: 6, flags: 0x45n, nice: -3, priority: 7, runtime: 10_000_000n, deadline: 30_000_000n, period: 2n ** 40n },
+    memoryPolicy: { mode: 3, flags: 1 << 15, nodes: [0, 2, 1023] },
     createContainerHooks: [{ path: '/bin/hook', args: ['hook', 'create'], env: ['A=1'], timeout: 5 }],
     startContainerHooks: [{ path: '/bin/h2', args: [], env: [], timeout: 0 }, { path: '/bin/h3', args: ['x'], env: ['B=2'], timeout: 30 }],
   }
@@ -81,6 +84,8 @@ function emptyPlan(): InitPlan {
     caps: { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n }, noNewPrivileges: false, newKeyring: false,
     terminal: false, consoleWidth: 0, consoleHeight: 0, consoleSocketFd: -1, preserveFds: 0, seccompBpf: new Uint8Array(),
     seccompFlags: 0, apparmorProfile: '', selinuxLabel: '', personality: -1, createContainerHooks: [], startContainerHooks: [],
+    ioPriority: -1, scheduler: { policy: -1, flags: 0n, nice: 0, priority: 0, runtime: 0n, deadline: 0n, period: 0n },
+    memoryPolicy: { mode: -1, flags: 0, nodes: [] },
   }
 }
 
@@ -128,6 +133,7 @@ t.test('tsrun-init refuses malformed plans', async t => {
     ['bad length', record(28, Buffer.alloc(2)), /uid: bad length 2/],
     ['NUL in string', record(1, Buffer.from('a\0b')), /id: NUL in string/],
     ['unknown nested tag', record(13, record(42, u32(0))), /unknown tag 42/],
+    ['duplicate tag above 64', Buffer.concat([good, record(150, u32(1))]), /ioPriority: duplicate tag 150/],
   ]
   for (const [name, bytes, re] of cases) {
     const r = checkPlan(bytes)

@@ -1,0 +1,67 @@
+// Rules about what this host offers: config fields that need a kernel
+// facility (an LSM, resctrl) are refused before any side effect when it is
+// missing, with runc's words where runc has them.
+import { existsSync, readFileSync } from 'node:fs'
+import { type Check, configError } from './check'
+import type { Spec } from './spec.generated'
+
+/** AppArmor is loaded and on (runc's apparmor.IsEnabled). */
+export function apparmorEnabled(): boolean {
+  try {
+    return existsSync('/sys/kernel/security/apparmor') &&
+      readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').startsWith('Y')
+  } catch {
+    return false
+  }
+}
+
+/** SELinux is on: selinuxfs is mounted where go-selinux looks for it first. */
+export function selinuxEnabled(): boolean {
+  return existsSync('/sys/fs/selinux/enforce')
+}
+
+/** A resctrl filesystem is mounted in our mount namespace (config-linux.md IntelRdt). */
+export function resctrlMounted(): boolean {
+  try {
+    return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => / - resctrl /.test(l))
+  } catch {
+    return false
+  }
+}
+
+// runc fails inside its init ("unable to apply apparmor profile: ... write
+// /proc/self/attr/exec: invalid argument"); the same refusal, said up front.
+export const apparmor: Check = (spec) => {
+  const profile = spec.process?.apparmorProfile
+  if (profile && !apparmorEnabled()) {
+    throw configError('/process/apparmorProfile', `apparmor profile "${profile}" is specified in config, but apparmor is not enabled on this host`)
+  }
+}
+
+// runc's validator.go `security`. mountLabel is not refused: like runc 1.2+
+// and crun, it only adds context= to mounts when SELinux is on (src/plan).
+export const selinux: Check = (spec) => {
+  if (spec.process?.selinuxLabel && !selinuxEnabled()) {
+    throw configError('/process/selinuxLabel', 'selinux label is specified in config, but selinux is disabled or not supported')
+  }
+}
+
+// config-linux.md: without a mounted resctrl the runtime MUST generate an
+// error. tsrun does not drive resctrl, so where it is mounted the field is
+// refused too rather than silently ignored.
+export const intelRdt: Check = (spec) => {
+  if (!spec.linux?.intelRdt) return
+  if (!resctrlMounted()) throw configError('/linux/intelRdt', 'intelRdt is specified in config, but Intel RDT is not enabled (no resctrl filesystem is mounted)')
+  throw configError('/linux/intelRdt', 'intelRdt is not supported by tsrun')
+}
+
+/**
+ * The host rules, run by create only: a config stays valid on its own (the
+ * unit tests, `state` and `delete` read it on any host); it is this host
+ * that cannot run it.
+ */
+export function checkHost(spec: Spec): void {
+  for (const check of [apparmor, selinux, intelRdt]) check(spec, HOST_CTX)
+}
+
+const HOST_CTX = { rootfs: '', requireProcess: true, noPivot: false, rootless: false }
