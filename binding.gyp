@@ -9,6 +9,7 @@
         'addon/fdpass.cc',
         'addon/files.cc',
         'addon/msg.cc',
+        'addon/netdev.cc',
         'addon/pidfd.cc',
         'addon/seccomp.cc',
         'addon/spawn.cc',

@@ -22,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"sendFd", SendFd},
       {"seccompCompile", SeccompCompile},
       {"seccompVersion", SeccompVersion},
+      {"moveNetDevice", MoveNetDevice},
   };
   for (const auto& e : table) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
   return exports;

@@ -27,5 +27,7 @@ Napi::Value SendFd(const Napi::CallbackInfo& info);
 // seccomp.cc
 Napi::Value SeccompCompile(const Napi::CallbackInfo& info);
 Napi::Value SeccompVersion(const Napi::CallbackInfo& info);
+// netdev.cc
+Napi::Value MoveNetDevice(const Napi::CallbackInfo& info);
 
 }  // namespace tsrun

@@ -57,6 +57,12 @@ export interface Addon {
   seccompCompile(profile: SeccompProfile): Buffer
   /** libseccomp's version, e.g. "2.5.4". */
   seccompVersion(): string
+  /**
+   * Moves host interface `name` into the network namespace at `netnsPath` as `newName`, with its
+   * permanent global addresses, and sets it up there. Throws with syscall = the step ("find link",
+   * "link down", "move to the container's network namespace", "add address", "link up").
+   */
+  moveNetDevice(name: string, newName: string, netnsPath: string): void
 }
 
 // dist/tsrun.js (the bundle) and src/addon.ts (tests) both sit one level below the package root.

@@ -68,7 +68,7 @@ export function features(): Features {
       },
       // No id-mapped mounts yet: PlanMount has no user namespace to map with.
       mountExtensions: { idmap: { enabled: false } },
-      netDevices: { enabled: false },
+      netDevices: { enabled: true },
     },
   }
 }

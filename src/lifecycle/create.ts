@@ -24,6 +24,7 @@ import {
 import { validateId } from '../state/id'
 import { writeIdMaps } from './idmap'
 import { releaseInit, talkToInit } from './init-channel'
+import { moveNetDevices } from './netdevices'
 import { hookState } from './oci-state'
 import { killAndReap, reapExited } from './process'
 import { Rollback } from './rollback'
@@ -102,7 +103,10 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
     const pid = talkToInit(child, plan, {
       writeUserMaps: () => writeMaps(spec, child.pid),
       childPid: (p) => record(g, rec, p),
-      runtimeHooks: (pid) => runCreateHooks(spec, rec, pid),
+      runtimeHooks: (pid) => {
+        moveNetDevices(spec, pid)
+        return runCreateHooks(spec, rec, pid)
+      },
     })
     let pidfd = child.pidfd
     if (pid !== child.pid) {
