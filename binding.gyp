@@ -13,6 +13,7 @@
         'addon/pidfd.cc',
         'addon/seccomp.cc',
         'addon/spawn.cc',
+        'addon/tty.cc',
       ],
       'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # N-API pinned (no NODE_MODULE_VERSION rebuilds); C++ exceptions on, so

@@ -24,6 +24,10 @@ Napi::Value AwaitExecFifo(const Napi::CallbackInfo& info);
 // fdpass.cc
 Napi::Value ConnectUnix(const Napi::CallbackInfo& info);
 Napi::Value SendFd(const Napi::CallbackInfo& info);
+Napi::Value SocketPair(const Napi::CallbackInfo& info);
+Napi::Value RecvFd(const Napi::CallbackInfo& info);
+// tty.cc
+Napi::Value SetWinsize(const Napi::CallbackInfo& info);
 // seccomp.cc
 Napi::Value SeccompCompile(const Napi::CallbackInfo& info);
 Napi::Value SeccompVersion(const Napi::CallbackInfo& info);

@@ -1,9 +1,13 @@
 // --console-socket support: connect to the caller's AF_UNIX socket and pass
-// the pty master over it with SCM_RIGHTS, as runc's utils.SendFile does.
+// the pty master over it with SCM_RIGHTS, as runc's utils.SendFile does; and
+// the receiving end, for the pty tsrun relays itself (run/exec -t in the
+// foreground), over a socketpair.
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cstring>
+#include <vector>
 
 #include "addon.h"
 #include "errors.h"
@@ -48,6 +52,51 @@ Napi::Value SendFd(const Napi::CallbackInfo& info) {
   memcpy(CMSG_DATA(cm), &fd, sizeof fd);
   if (RetryEintr([&] { return sendmsg(sock, &mh, MSG_NOSIGNAL); }) < 0) ThrowErrno(env, errno, "sendmsg");
   return env.Undefined();
+}
+
+Napi::Value SocketPair(const Napi::CallbackInfo& info) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) ThrowErrno(info.Env(), errno, "socketpair");
+  Napi::Array r = Napi::Array::New(info.Env(), 2);
+  r.Set(0u, sv[0]);
+  r.Set(1u, sv[1]);
+  return r;
+}
+
+// Receives one message carrying exactly one fd (the console socket's shape);
+// the fd arrives close-on-exec. Anything else is EBADMSG, with any fds that
+// did arrive closed.
+Napi::Value RecvFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = info[0].As<Napi::Number>().Int32Value();
+  char name[4096];
+  iovec iov = {name, sizeof name};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)] = {};
+  msghdr mh = {};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = control;
+  mh.msg_controllen = sizeof control;
+  ssize_t n = RetryEintr([&] { return recvmsg(sock, &mh, MSG_CMSG_CLOEXEC); });
+  if (n < 0) ThrowErrno(env, errno, "recvmsg");
+  std::vector<int> fds;
+  for (cmsghdr* cm = CMSG_FIRSTHDR(&mh); cm != nullptr; cm = CMSG_NXTHDR(&mh, cm)) {
+    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; i++) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+      fds.push_back(fd);
+    }
+  }
+  if (fds.size() != 1 || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC))) {
+    for (int fd : fds) close(fd);
+    ThrowErrno(env, EBADMSG, "recvmsg");
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("fd", fds[0]);
+  r.Set("name", Napi::String::New(env, name, n));
+  return r;
 }
 
 }  // namespace tsrun

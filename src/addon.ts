@@ -50,6 +50,12 @@ export interface Addon {
   connectUnix(path: string): number
   /** Sends `fd` with SCM_RIGHTS in one message whose data is `name`. */
   sendFd(sock: number, fd: number, name: string): void
+  /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC). */
+  socketPair(): [number, number]
+  /** Receives one message carrying exactly one fd (CLOEXEC), else EBADMSG. */
+  recvFd(sock: number): { fd: number; name: string }
+  /** ioctl TIOCSWINSZ on a terminal fd. */
+  setWinsize(fd: number, columns: number, rows: number): void
   /**
    * Compiles a profile to raw BPF (struct sock_filter[], 8 bytes each) with libseccomp. Skips syscall
    * names libseccomp does not know and rules whose action is the default, as runc does.

@@ -19,8 +19,8 @@ export function configure(c: LogConfig): void {
   logFd = -1 // reopened on first use (tests configure more than once; the CLI once)
 }
 
-function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text)
+export function writeAll(fd: number, text: string | Uint8Array): void {
+  const buf = typeof text === 'string' ? Buffer.from(text) : text
   for (let off = 0; off < buf.length;) {
     try {
       off += writeSync(fd, buf, off)
@@ -33,7 +33,7 @@ function writeAll(fd: number, text: string): void {
 }
 
 /** Every byte tsrun writes goes through io.write (tests swap it, as go-runc's tests swap the binary). */
-export const io = { write: writeAll }
+export const io: { write: (fd: number, text: string) => void } = { write: writeAll }
 
 export const stdout = (text: string): void => io.write(1, text)
 export const stderr = (text: string): void => io.write(2, text)

@@ -101,7 +101,9 @@ int switch_user(struct init *in)
 		return errf(STEP_SETRESGID, errno, errno == EINVAL ? "%u (not mapped)" : "%u", p->gid);
 	if (setresuid(p->uid, p->uid, p->uid) < 0)
 		return errf(STEP_SETRESUID, errno, errno == EINVAL ? "%u (not mapped)" : "%u", p->uid);
-	if (prctl(PR_SET_KEEPCAPS, 0) < 0)
+	/* A uid change resets dumpable to fs.suid_dumpable, which may be 1:
+	 * until execve the container must not ptrace us or open our fds. */
+	if (prctl(PR_SET_KEEPCAPS, 0) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0)
 		return errf(STEP_PRCTL, errno, "keepcaps");
 	/* Changing ids cleared the parent-death signal; we still want it. */
 	if (in->pdeathsig && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)

@@ -131,6 +131,9 @@ static const struct field plan_f[] = {
 	F(plan, T_IO_PRIORITY, K_I32, "ioPriority", io_priority),
 	{ T_SCHEDULER, K_REC, "scheduler", offsetof(struct plan, scheduler), 0, &sched_s },
 	{ T_MEMORY_POLICY, K_REC, "memoryPolicy", offsetof(struct plan, memory_policy), 0, &mempolicy_s },
+	F(plan, T_EXEC_PIDFD, K_I32, "execPidfd", exec_pidfd),
+	F(plan, T_EXEC_PID, K_U32, "execPid", exec_pid),
+	F(plan, T_EXEC_NS, K_U32, "execNs", exec_ns),
 };
 static const struct schema plan_s = SCHEMA(plan, plan_f);
 
@@ -278,6 +281,7 @@ int decode_plan(const uint8_t *buf, size_t len, struct plan *p)
 	p->io_priority = -1;
 	p->scheduler.policy = -1;
 	p->memory_policy.mode = -1;
+	p->exec_pidfd = -1;
 	return decode_seq(&plan_s, buf, len, p);
 }
 

@@ -240,6 +240,10 @@ int sync_ready(struct init *in)
 	/* The parent exits now and must not take us with it. */
 	if (prctl(PR_SET_PDEATHSIG, 0) < 0)
 		return errf(STEP_PRCTL, errno, "clear pdeathsig");
+	/* exec: the socket is close-on-exec, so its EOF tells the parent that
+	 * execve worked, and a failed execve can still report. */
+	if (in->p.exec_pidfd >= 0)
+		return 0;
 	close(report_sock);
 	report_sock = -1;  /* from here failures can only go to stderr */
 	return 0;

@@ -70,6 +70,9 @@ struct plan {
 
 	struct plan_hook *create_hooks; size_t n_create_hooks;
 	struct plan_hook *start_hooks; size_t n_start_hooks;
+
+	int32_t exec_pidfd;                     /* -1: create, not exec */
+	uint32_t exec_pid, exec_ns;
 };
 
 /* Everything the steps share besides the plan. Fds are O_CLOEXEC and -1 when
@@ -85,6 +88,7 @@ struct init {
 	bool pdeathsig;      /* PR_SET_PDEATHSIG is ours to restore after setresuid */
 	char *state; size_t n_state;   /* container state JSON for in-container hooks */
 	char *exec_path;     /* args[0] resolved in the container's PATH */
+	int join_root;       /* exec: O_PATH of the container's root, until chroot */
 };
 
 /* report.c: messages and the single failure path. Steps return 0 or the
@@ -139,6 +143,8 @@ int set_umask_nnp(struct init *in);
 int seccomp_late(struct init *in);
 int close_fds(struct init *in);
 int sync_ready(struct init *in);
+int join_container(struct init *in);   /* join.c, exec only */
+int join_root(struct init *in);
 void start_container(struct init *in) __attribute__((noreturn));
 
 /* helpers shared between files (mounts.c unless noted) */

@@ -19,7 +19,11 @@
 #include <unistd.h>
 #include "init.h"
 
-static const struct { int step; int (*run)(struct init *); } steps[] = {
+struct step_entry { int step; int (*run)(struct init *); };
+
+/* A new step that acts on the process (not on the container's setup)
+ * belongs in exec_steps below as well. */
+static const struct step_entry create_steps[] = {
 	{ STEP_OOM_SCORE_ADJ, set_oom_score_adj }, /* while /proc/self is still ours */
 	/* A host path: opened while we are still the host's root in the host's
 	 * mount ns (a joined mount ns or an unmapped user ns can't reach it). */
@@ -72,6 +76,42 @@ static const struct { int step; int (*run)(struct init *); } steps[] = {
 	{ STEP_PROTOCOL, sync_ready },            /* "sync 4": READY, then GO */
 };
 
+/* exec: the process half of the list above, in a container that exists
+ * (runc's setns_init_linux.go). Mounts, devices, hostname and sysctls are
+ * the container's already; the exec fifo and hooks are create's. */
+static const struct step_entry exec_steps[] = {
+	{ STEP_OOM_SCORE_ADJ, set_oom_score_adj },
+	{ STEP_JOIN, join_container },            /* all namespaces but the mount ns */
+	{ STEP_FORK, fork_for_pidns },            /* CHILD_PID, read from the host's /proc */
+	{ STEP_SETSID, become_init },
+	{ STEP_KEYRING, join_session_keyring },
+	{ STEP_JOIN_ROOT, join_root },            /* mount ns, then the init's root */
+	{ STEP_SETRLIMIT, set_rlimits },
+	{ STEP_PERSONALITY, set_personality },
+	{ STEP_LSM_LABEL, set_lsm_labels },
+	{ STEP_CONSOLE, setup_console },          /* the container's /dev/ptmx */
+	{ STEP_CHDIR, enter_cwd },                /* no mkdir: runc's exec fails on a missing cwd */
+	{ STEP_EXEC_LOOKUP, set_home },
+	{ STEP_EXEC_LOOKUP, lookup_exec },
+	{ STEP_SECCOMP, seccomp_early },
+	{ STEP_CAPBSET, drop_bounding },
+	{ STEP_SETRESUID, switch_user },
+	{ STEP_CAPSET, apply_caps },
+	{ STEP_NO_NEW_PRIVS, set_umask_nnp },
+	{ STEP_SCHEDULER, set_scheduler },
+	{ STEP_IO_PRIORITY, set_io_priority },
+	{ STEP_MEMORY_POLICY, set_memory_policy },
+	{ STEP_CLOSE_FDS, close_fds },            /* the pidfd and root fd are gone already */
+	{ STEP_PROTOCOL, sync_ready },
+};
+
+static void run_steps(struct init *in, const struct step_entry *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i].run(in) < 0)
+			fail(s[i].step);
+}
+
 static int check_plan(void)
 {
 	size_t len = 0, cap = 1 << 16;
@@ -105,7 +145,7 @@ static void reset_signals(void)
 
 int main(int argc, char **argv)
 {
-	struct init in = { .root_fd = -1, .fifo_fd = -1, .fd_dir = -1 };
+	struct init in = { .root_fd = -1, .fifo_fd = -1, .fd_dir = -1, .join_root = -1 };
 	uint8_t *plan;
 	size_t len;
 
@@ -140,8 +180,9 @@ int main(int argc, char **argv)
 	len = recv_msg(MSG_PLAN, &plan);
 	if (decode_plan(plan, len, &in.p) < 0)
 		fail(STEP_DECODE);
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		if (steps[i].run(&in) < 0)
-			fail(steps[i].step);
+	if (in.p.exec_pidfd >= 0)
+		run_steps(&in, exec_steps, sizeof(exec_steps) / sizeof(exec_steps[0]));
+	else
+		run_steps(&in, create_steps, sizeof(create_steps) / sizeof(create_steps[0]));
 	start_container(&in);  /* fifo, startContainer hooks, execve */
 }

@@ -22,6 +22,11 @@
  *   GO(8) [state JSON]        ->        created recorded; a non-empty payload replaces
  *                                       the state given to startContainer hooks
  *                                   <-  ERROR(9) u32 step, i32 errno, detail (UTF-8)
+ *
+ * exec (a plan with execPidfd >= 0) is the same conversation without the
+ * user-ns and hooks rounds: PLAN -> [CHILD_PID] -> READY -> GO. After GO the
+ * init keeps its end open (close-on-exec): EOF tells the parent execve
+ * succeeded, an ERROR that it did not.
  */
 #ifndef TSRUN_PROTOCOL_H
 #define TSRUN_PROTOCOL_H
@@ -67,6 +72,10 @@ enum plan_tag {
 	/* 150-179: process scheduling and memory placement */
 	T_IO_PRIORITY = 150 /* i, -1 = leave */, T_SCHEDULER = 151 /* {SC_} */,
 	T_MEMORY_POLICY = 152 /* {MP_} */,
+	/* exec: join the running container behind this inherited pidfd (-1 =
+	 * create a container), whose host pid is T_EXEC_PID, entering the
+	 * namespaces in T_EXEC_NS (CLONE_NEW* flags that differ from ours). */
+	T_EXEC_PIDFD = 60 /* i */, T_EXEC_PID = 61 /* u */, T_EXEC_NS = 62 /* u */,
 };
 enum ns_tag { NS_TYPE = 1 /* u */, NS_PATH = 2 /* s */ };
 enum mount_tag {
@@ -115,6 +124,8 @@ enum step {
 	/* after GO the socket is closed: these reach stderr only */
 	STEP_EXEC_FIFO = 47, STEP_START_HOOK = 48, STEP_EXEC = 49, STEP_KEYRING = 50,
 	STEP_IO_PRIORITY = 150, STEP_SCHEDULER = 151, STEP_MEMORY_POLICY = 152,
+	/* exec: joining the running container */
+	STEP_JOIN = 60 /* setns by pidfd */, STEP_JOIN_ROOT = 61 /* its mount ns and root */,
 };
 
 #endif

@@ -51,3 +51,18 @@ export function resolveCgroup(cgroupsPath: string | undefined, id: string, layou
   if (layout.unified) paths[''] = path.posix.join(layout.unified.mountpoint, inner)
   return { driver: 'v1', paths }
 }
+
+/**
+ * exec --cgroup: the process goes into an existing sub-cgroup of the
+ * container's. `subs` maps a v1 controller (or '' for every controller, and
+ * for v2) to a path below the container's cgroup; runc's getSubCgroupPaths
+ * format. The path is cleaned so it never climbs out of the container's cgroup.
+ */
+export function subCgroup(rec: CgroupRecord, subs: Map<string, string>): CgroupRecord {
+  const below = (dir: string, sub: string | undefined): string =>
+    sub === undefined ? dir : path.posix.join(dir, cleanPath('/' + sub))
+  if (rec.driver === 'v2') return { ...rec, path: below(rec.path, subs.get('')) }
+  const paths: Record<string, string> = {}
+  for (const [ctrl, dir] of Object.entries(rec.paths)) paths[ctrl] = below(dir, subs.get(ctrl) ?? subs.get(''))
+  return { driver: 'v1', paths }
+}

@@ -15,6 +15,7 @@ const DISPATCH: Record<string, Loader> = {
   create: () => require('./create'),
   start: () => require('./start'),
   run: () => require('./run'),
+  exec: () => require('./exec'),
   state: () => require('./state'),
   kill: () => require('./kill'),
   delete: () => require('./delete'),

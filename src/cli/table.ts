@@ -107,8 +107,34 @@ status of "ubuntu01" as "stopped" the following will delete resources held for
        # tsrun delete ubuntu01`),
   cmd('events', '<container-id>', 'display container events such as OOM notifications, cpu, memory, and IO usage statistics',
     [], byId('')),
-  cmd('exec', '<container-id> [command...]', 'execute new process inside the container', [],
-    `${byId(' and\n"<command>" is the command to be executed in the container')}`),
+  { ...cmd('exec', '<container-id> [command...]', 'execute new process inside the container', [
+    consoleSocket,
+    flag('pidfd-socket', 'string', 'path to an AF_UNIX socket which will receive a file descriptor referencing the exec process'),
+    flag('cwd', 'string', 'current working directory in the container'),
+    flag('env,e', 'stringArray', 'set environment variables'),
+    flag('tty,t', 'bool', 'allocate a pseudo-TTY'),
+    flag('user,u', 'string', 'UID (format: <uid>[:<gid>])'),
+    flag('additional-gids,g', 'stringArray', 'additional gids'),
+    flag('process,p', 'string', 'path to the process.json'),
+    flag('detach,d', 'bool', "detach from the container's process"),
+    pidFile,
+    flag('process-label', 'string', 'set the asm process label for the process commonly used with selinux'),
+    flag('apparmor', 'string', 'set the apparmor profile for the process'),
+    flag('no-new-privs', 'bool', 'set the no new privileges value for the process'),
+    flag('cap,c', 'stringArray', 'add a capability to the bounding set for the process'),
+    preserveFds,
+    flag('cgroup', 'stringArray', 'run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.'),
+    flag('ignore-paused', 'bool', 'allow exec in a paused container'),
+  ], `${byId(' and\n"<command>" is the command to be executed in the container')}
+"<command>" can't be empty unless a "-p" flag provided.
+
+EXAMPLE:
+For example, if the container is configured to run the linux ps command the
+following will output a list of processes running in the container:
+
+       # tsrun exec <container-id> ps`),
+  // runc's StopOnNthArg: flags after the command are the command's own (exec ID sh -c ...).
+  flagsFirst: true },
   cmd('kill', '<container-id> [signal]', "kill sends the specified signal (default: SIGTERM) to the container's init process",
     [flag('all,a', 'bool', 'send the specified signal to all processes inside the container')],
     `Where "<container-id>" is the name for the instance of the container and

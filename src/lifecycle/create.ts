@@ -18,7 +18,7 @@ import { compileHooks, compilePlan } from '../plan/compile'
 import { lockContainer } from '../state/lock'
 import { procStartTime } from '../state/status'
 import {
-  FIFO_FILE, containerDir, createContainerDir, nowRfc3339Nano, removeContainerDir, writeState,
+  EXEC_CONFIG_FILE, FIFO_FILE, containerDir, createContainerDir, nowRfc3339Nano, removeContainerDir, writeState,
   type StateRecord,
 } from '../state/store'
 import { validateId } from '../state/id'
@@ -34,6 +34,8 @@ export interface Created {
   rec: StateRecord
   /** pidfd of the container's process */
   pidfd: number
+  /** process.terminal: the pty master went to the console socket or to `consoleFd` */
+  terminal: boolean
 }
 
 export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
@@ -44,8 +46,10 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> 
  * Creates the container and returns with its process waiting on the exec
  * fifo. `subreaper`: make tsrun the reaper of a container process that the
  * init forks (pid namespace joined by path), so `run` can wait for it.
+ * `consoleFd`: run's own console socket (a socketpair end) for a terminal
+ * it relays itself, -1 for none.
  */
-export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: boolean): Created {
+export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: boolean, consoleFd = -1): Created {
   validateId(o.id)
   const bundle = loadBundle(o.bundle, { requireProcess: false, noPivot: o.noPivot })
   bundle.warnings.forEach(warn)
@@ -75,6 +79,7 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
     const lock = lockContainer(g.root, o.id)
     undo.push('state dir', () => { removeContainerDir(g.root, o.id); lock.release() })
     writeState(g.root, rec)
+    saveExecConfig(dir, spec)
     addon.mkfifo(fifoPath, 0o622)
     // mkfifo obeys the umask; a non-root container user must still open it for writing.
     fs.chmodSync(fifoPath, 0o622)
@@ -87,6 +92,8 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
       const fd = addon.connectUnix(o.consoleSocket)
       undo.push('console socket', () => fs.closeSync(fd))
       plan.consoleSocketFd = fd
+    } else if (plan.terminal) {
+      plan.consoleSocketFd = consoleFd
     }
     if (subreaper) addon.setChildSubreaper()
     const child = addon.spawnInit(initPath, namespaces.cloneFlags, inheritedFds(o.preserveFds, plan.consoleSocketFd))
@@ -127,10 +134,10 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
     }
     owned.sock = -1
     releaseInit(child.sock, hookState(rec, 'created'))
-    if (plan.consoleSocketFd >= 0) fs.closeSync(plan.consoleSocketFd)
+    if (o.consoleSocket) fs.closeSync(plan.consoleSocketFd)
     undo.commit()
     lock.release()
-    return { rec, pidfd }
+    return { rec, pidfd, terminal: plan.terminal }
   } catch (err) {
     const left = undo.run()
     for (const l of left) warn(`rollback: ${l}`)
@@ -143,7 +150,7 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
  * detached pty needs someone to receive its master, and a console socket
  * only ever gets a pty master.
  */
-function checkConsole(terminal: boolean, consoleSocket: string | undefined, detach: boolean): void {
+export function checkConsole(terminal: boolean, consoleSocket: string | undefined, detach: boolean): void {
   if (detach && terminal && !consoleSocket) {
     throw new TsrunError('usage', 'cannot allocate tty if tsrun will detach without setting console socket')
   }
@@ -156,7 +163,7 @@ function checkConsole(terminal: boolean, consoleSocket: string | undefined, deta
  * Fds the init keeps: stdio (Node marks its own 0-2 close-on-exec), the
  * --preserve-fds range and the console socket.
  */
-function inheritedFds(preserveFds: number, consoleSocketFd: number): number[] {
+export function inheritedFds(preserveFds: number, consoleSocketFd: number): number[] {
   // A closed stdio slot stays closed (CI runs us with no stdin); the init fills it with /dev/null.
   const fds = [0, 1, 2].filter(isOpen)
   for (let i = 0; i < preserveFds; i++) fds.push(3 + i)
@@ -171,6 +178,20 @@ function isOpen(fd: number): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * What exec takes from the container (runc keeps the whole config in its
+ * state): the process it starts from, and what of linux every exec'd
+ * process gets (plan/compile.ts ProcessLinux). Saved once, so exec works even if the bundle changed.
+ */
+function saveExecConfig(dir: string, spec: Spec): void {
+  const linux = spec.linux ?? {}
+  const keep: Spec = {
+    ociVersion: spec.ociVersion, process: spec.process,
+    linux: { seccomp: linux.seccomp, personality: linux.personality, memoryPolicy: linux.memoryPolicy },
+  }
+  fs.writeFileSync(path.join(dir, EXEC_CONFIG_FILE), JSON.stringify(keep), { mode: 0o600 })
 }
 
 function record(g: GlobalOptions, rec: StateRecord, pid: number): void {

@@ -29,6 +29,36 @@ export interface RunOptions extends CreateOptions {
   keep: boolean
 }
 
+export interface ExecOptions {
+  id: string
+  /** --process: a process.json; the flags below then don't apply (runc ignores them too) */
+  processFile?: string
+  /** the command, when there is no --process */
+  args: string[]
+  tty: boolean
+  detach: boolean
+  pidFile?: string
+  consoleSocket?: string
+  pidfdSocket?: string
+  env: string[]
+  cwd?: string
+  /** uid[:gid] */
+  user?: string
+  additionalGids: string[]
+  caps: string[]
+  noNewPrivs: boolean
+  apparmor?: string
+  processLabel?: string
+  preserveFds: number
+  ignorePaused: boolean
+  /** --cgroup: [<controller>[,<controller>]:]<path>, as given */
+  cgroup: string[]
+}
+
+export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
+  return (require('./exec') as typeof import('./exec')).exec(g, o)
+}
+
 export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
   return (require('./create') as typeof import('./create')).create(g, o)
 }

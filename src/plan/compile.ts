@@ -1,7 +1,7 @@
 // Spec + create options → InitPlan. Pure: reads nothing but the config
 // (and stats bind sources), writes nothing. Each area has its own compiler.
 import * as path from 'node:path'
-import type { Spec } from '../bundle/spec.generated'
+import type { Linux, Process, Spec } from '../bundle/spec.generated'
 import { compileCaps } from './caps'
 import { expandCgroupMount, type CgroupView } from './cgroupfs'
 import { rlimitNumber } from '../bundle/names'
@@ -49,7 +49,6 @@ export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
   // container is set up as root with no capabilities and nothing to exec.
   const proc = spec.process ?? { args: [], cwd: '/', user: { uid: 0, gid: 0 } }
   const ns = planNamespaces(linux.namespaces ?? [])
-  const seccomp = linux.seccomp ? compileSeccomp(linux.seccomp) : { bpf: new Uint8Array(0), flags: 0 }
   const view = { ...o.cgroup, cgroupns: ns.has('cgroup') }
   const mounts = (spec.mounts ?? []).flatMap((m, i) => {
     const pm = compileMount(m, o.bundle, i)
@@ -81,33 +80,15 @@ export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
     sysctls: Object.entries(linux.sysctl ?? {}).map(([key, value]) => ({ key, value: String(value) })),
-    rlimits: compileRlimits(proc.rlimits ?? []),
-    oomScoreAdj: proc.oomScoreAdj ?? null,
-    args: proc.args ?? [],
-    env: compileEnv(proc.env ?? []),
-    cwd: proc.cwd,
-    uid: proc.user.uid,
-    gid: proc.user.gid,
-    additionalGids: proc.user.additionalGids ?? [],
-    umask: proc.user.umask ?? null,
-    caps: compileCaps(proc.capabilities),
-    noNewPrivileges: proc.noNewPrivileges === true,
+    ...compileProcess(proc, linux),
     newKeyring: !o.noNewKeyring,
-    terminal: proc.terminal === true,
-    consoleWidth: proc.consoleSize?.width ?? 0,
-    consoleHeight: proc.consoleSize?.height ?? 0,
     consoleSocketFd: o.consoleSocketFd,
     preserveFds: o.preserveFds,
-    seccompBpf: seccomp.bpf,
-    seccompFlags: seccomp.flags,
-    apparmorProfile: proc.apparmorProfile ?? '',
-    selinuxLabel: proc.selinuxLabel ?? '',
-    personality: compilePersonality(linux.personality),
-    ioPriority: compileIoPriority(proc.ioPriority),
-    scheduler: compileScheduler(proc.scheduler),
-    memoryPolicy: compileMemoryPolicy(linux.memoryPolicy),
     createContainerHooks: compileHooks(spec.hooks?.createContainer),
     startContainerHooks: compileHooks(spec.hooks?.startContainer),
+    execPidfd: -1,
+    execPid: 0,
+    execNs: 0,
   }
   const warnings = ns.has('mount') ? [] : withoutMountNamespace(plan)
   return { plan, namespaces: ns, warnings }
@@ -133,6 +114,43 @@ function withoutMountNamespace(plan: InitPlan): string[] {
     rootReadonly: false, rootfsPropagation: 0, noPivot: true,
   })
   return dropped.length === 0 ? [] : [`no mount namespace: ${dropped.join(', ')} not applied (they would change the host's mounts)`]
+}
+
+/** The InitPlan fields that describe the process: what create and exec share. */
+export type ProcessPlan = Pick<InitPlan, 'rlimits' | 'oomScoreAdj' | 'args' | 'env' | 'cwd' | 'uid' | 'gid' |
+  'additionalGids' | 'umask' | 'caps' | 'noNewPrivileges' | 'terminal' | 'consoleWidth' | 'consoleHeight' |
+  'seccompBpf' | 'seccompFlags' | 'apparmorProfile' | 'selinuxLabel' | 'personality' | 'ioPriority' | 'scheduler' |
+  'memoryPolicy'>
+
+/** What of `linux` applies to every process of the container, exec'd ones included. */
+export type ProcessLinux = Pick<Linux, 'seccomp' | 'personality' | 'memoryPolicy'>
+
+export function compileProcess(proc: Process, linux: ProcessLinux): ProcessPlan {
+  const seccomp = linux.seccomp ? compileSeccomp(linux.seccomp) : { bpf: new Uint8Array(0), flags: 0 }
+  return {
+    rlimits: compileRlimits(proc.rlimits ?? []),
+    oomScoreAdj: proc.oomScoreAdj ?? null,
+    args: proc.args ?? [],
+    env: compileEnv(proc.env ?? []),
+    cwd: proc.cwd,
+    uid: proc.user.uid,
+    gid: proc.user.gid,
+    additionalGids: proc.user.additionalGids ?? [],
+    umask: proc.user.umask ?? null,
+    caps: compileCaps(proc.capabilities),
+    noNewPrivileges: proc.noNewPrivileges === true,
+    terminal: proc.terminal === true,
+    consoleWidth: proc.consoleSize?.width ?? 0,
+    consoleHeight: proc.consoleSize?.height ?? 0,
+    seccompBpf: seccomp.bpf,
+    seccompFlags: seccomp.flags,
+    apparmorProfile: proc.apparmorProfile ?? '',
+    selinuxLabel: proc.selinuxLabel ?? '',
+    personality: compilePersonality(linux.personality),
+    ioPriority: compileIoPriority(proc.ioPriority),
+    scheduler: compileScheduler(proc.scheduler),
+    memoryPolicy: compileMemoryPolicy(linux.memoryPolicy),
+  }
 }
 
 // Names and duplicates were checked by src/bundle's validation.

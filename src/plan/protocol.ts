@@ -44,7 +44,7 @@ const STEPS = {
   CAPBSET: [41, 'capbset drop'], CAPSET: [42, 'capset'], AMBIENT: [43, 'ambient caps'],
   NO_NEW_PRIVS: [44, 'no_new_privs'], SECCOMP: [45, 'seccomp'], CLOSE_FDS: [46, 'close fds'],
   EXEC_FIFO: [47, 'exec fifo'], START_HOOK: [48, 'startContainer hook'], EXEC: [49, 'execve'],
-  KEYRING: [50, 'session keyring'],
+  KEYRING: [50, 'session keyring'], JOIN: [60, 'join'], JOIN_ROOT: [61, 'join root'],
   IO_PRIORITY: [150, 'io priority'], SCHEDULER: [151, 'scheduler'], MEMORY_POLICY: [152, 'memory policy'],
 } as const
 type StepKey = keyof typeof STEPS
@@ -146,7 +146,7 @@ export const PLAN_SCHEMA: Schema<InitPlan> = {
   seccompBpf: [39, 'bytes'], seccompFlags: [40, 'u32'], apparmorProfile: [41, 'str'],
   selinuxLabel: [42, 'str'], personality: [43, 'i32'],
   createContainerHooks: [44, 'recList', HOOK], startContainerHooks: [45, 'recList', HOOK],
-  newKeyring: [46, 'bool'],
+  newKeyring: [46, 'bool'], execPidfd: [60, 'i32'], execPid: [61, 'u32'], execNs: [62, 'u32'],
   ioPriority: [150, 'i32'], scheduler: [151, 'rec', SCHED], memoryPolicy: [152, 'rec', MEMPOLICY],
 }
 

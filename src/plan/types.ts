@@ -177,4 +177,12 @@ export interface InitPlan {
   // --- hooks the init runs itself ---
   createContainerHooks: PlanHook[]
   startContainerHooks: PlanHook[]
+
+  // --- exec: join a running container instead of creating one ---
+  /** the init's fd number of a pidfd of the container's init; -1 = create */
+  execPidfd: number
+  /** host pid of the container's init (its /proc/<pid>/root is the root to enter) */
+  execPid: number
+  /** CLONE_NEW* of the namespaces to join, those the container does not share with tsrun */
+  execNs: number
 }

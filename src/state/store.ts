@@ -13,6 +13,8 @@ import { validateId } from './id'
 export const DEFAULT_ROOT = '/run/tsrun'
 export const STATE_FILE = 'state.json'
 export const FIFO_FILE = 'exec.fifo'
+/** What exec takes from the container's config (process, seccomp), saved by create as runc keeps its config. */
+export const EXEC_CONFIG_FILE = 'exec.json'
 
 /** What the record claims; status.ts turns it into the live status. */
 export type StatusHint = 'creating' | 'created' | 'running' | 'stopped'
@@ -131,7 +133,7 @@ export function listIds(root: string): string[] {
 export function removeContainerDir(root: string, id: string): void {
   const dir = containerDir(root, id)
   try {
-    for (const f of [STATE_FILE, FIFO_FILE]) fs.rmSync(path.join(dir, f), { force: true })
+    for (const f of [STATE_FILE, FIFO_FILE, EXEC_CONFIG_FILE]) fs.rmSync(path.join(dir, f), { force: true })
     fs.rmdirSync(dir)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code

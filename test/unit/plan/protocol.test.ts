@@ -71,6 +71,9 @@ function richPlan(): InitPlan {
     memoryPolicy: { mode: 3, flags: 1 << 15, nodes: [0, 2, 1023] },
     createContainerHooks: [{ path: '/bin/hook', args: ['hook', 'create'], env: ['A=1'], timeout: 5 }],
     startContainerHooks: [{ path: '/bin/h2', args: [], env: [], timeout: 0 }, { path: '/bin/h3', args: ['x'], env: ['B=2'], timeout: 30 }],
+    execPidfd: 11,
+    execPid: 4242,
+    execNs: 0x20000 | 0x40000000,
   }
 }
 
@@ -86,6 +89,7 @@ function emptyPlan(): InitPlan {
     seccompFlags: 0, apparmorProfile: '', selinuxLabel: '', personality: -1, createContainerHooks: [], startContainerHooks: [],
     ioPriority: -1, scheduler: { policy: -1, flags: 0n, nice: 0, priority: 0, runtime: 0n, deadline: 0n, period: 0n },
     memoryPolicy: { mode: -1, flags: 0, nodes: [] },
+    execPidfd: -1, execPid: 0, execNs: 0,
   }
 }
 
