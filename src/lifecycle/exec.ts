@@ -84,6 +84,12 @@ function startProcess(g: GlobalOptions, o: ExecOptions): Started {
     // The process forked into the container's pid ns is reparented when
     // its parent, the init, exits: to us, to wait for it in the foreground;
     // detached, to whoever reaps for us (the shim is a subreaper).
+    if (ours >= 0 && !proc.consoleSize && process.stdout.isTTY) {
+      // The pty we relay starts at our terminal's size: the process runs
+      // before the relay could first resize it.
+      plan.consoleWidth = process.stdout.columns
+      plan.consoleHeight = process.stdout.rows
+    }
     if (!o.detach && plan.forkForPidns) addon.setChildSubreaper()
     const child = addon.spawnInit(initPath, 0, [...inheritedFds(o.preserveFds, consoleFd), initPidfd])
     const owned = { pidfd: child.pidfd }
