@@ -23,6 +23,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"socketPair", SocketPair},
       {"recvFd", RecvFd},
       {"setWinsize", SetWinsize},
+      {"makeRaw", MakeRaw},
+      {"setTermios", SetTermios},
       {"seccompCompile", SeccompCompile},
       {"seccompVersion", SeccompVersion},
       {"moveNetDevice", MoveNetDevice},

@@ -28,6 +28,8 @@ Napi::Value SocketPair(const Napi::CallbackInfo& info);
 Napi::Value RecvFd(const Napi::CallbackInfo& info);
 // tty.cc
 Napi::Value SetWinsize(const Napi::CallbackInfo& info);
+Napi::Value MakeRaw(const Napi::CallbackInfo& info);
+Napi::Value SetTermios(const Napi::CallbackInfo& info);
 // seccomp.cc
 Napi::Value SeccompCompile(const Napi::CallbackInfo& info);
 Napi::Value SeccompVersion(const Napi::CallbackInfo& info);

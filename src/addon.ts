@@ -56,6 +56,10 @@ export interface Addon {
   recvFd(sock: number): { fd: number; name: string }
   /** ioctl TIOCSWINSZ on a terminal fd. */
   setWinsize(fd: number, columns: number, rows: number): void
+  /** cfmakeraw on a terminal (OPOST off too, unlike libuv's raw mode); returns the termios it replaced. */
+  makeRaw(fd: number): Buffer
+  /** Puts back a termios makeRaw returned. */
+  setTermios(fd: number, saved: Buffer): void
   /**
    * Compiles a profile to raw BPF (struct sock_filter[], 8 bytes each) with libseccomp. Skips syscall
    * names libseccomp does not know and rules whose action is the default, as runc does.

@@ -1,5 +1,5 @@
 // tsrun create [-b bundle] [--pid-file F] [--console-socket S] [--no-pivot]
-//              [--no-new-keyring] [--preserve-fds N] <container-id>
+//              [--pidfd-socket P] [--no-new-keyring] [--preserve-fds N] <container-id>
 // Sets the container up and leaves its process waiting for `start`.
 import { resolve } from 'path'
 import type { CommandContext } from './parse'
@@ -10,6 +10,7 @@ type CreateOptions = Parameters<typeof import('../lifecycle').create>[1]
 export function createOptions({ flags, args }: CommandContext): CreateOptions {
   const pidFile = flags['pid-file'] as string
   const consoleSocket = flags['console-socket'] as string
+  const pidfdSocket = flags['pidfd-socket'] as string
   return {
     id: args[0],
     // runc chdirs into the bundle and records the directory; an absolute path is the same.
@@ -17,6 +18,7 @@ export function createOptions({ flags, args }: CommandContext): CreateOptions {
     // runc makes --pid-file absolute before its chdir (revisePidFile).
     ...(pidFile ? { pidFile: resolve(pidFile) } : {}),
     ...(consoleSocket ? { consoleSocket: resolve(consoleSocket) } : {}),
+    ...(pidfdSocket ? { pidfdSocket: resolve(pidfdSocket) } : {}),
     noPivot: flags['no-pivot'] as boolean,
     noNewKeyring: flags['no-new-keyring'] as boolean,
     preserveFds: flags['preserve-fds'] as number,

@@ -6,6 +6,6 @@ import { createOptions } from './create'
 
 export async function command(ctx: CommandContext): Promise<number> {
   const { run } = require('../lifecycle') as typeof import('../lifecycle')
-  // --no-subreaper and --pidfd-socket are accepted for runc compatibility and unused.
+  // --no-subreaper is accepted for runc compatibility and unused: tsrun is a subreaper only when it waits.
   return run(ctx.g, { ...createOptions(ctx), detach: ctx.flags.detach as boolean, keep: ctx.flags.keep as boolean })
 }

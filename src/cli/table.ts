@@ -63,7 +63,7 @@ const bundle = flag('bundle,b', 'string', 'path to the root of the bundle direct
 const consoleSocket = flag('console-socket', 'string',
   "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal")
 const pidfdSocket = flag('pidfd-socket', 'string',
-  'path to an AF_UNIX socket which will receive a file descriptor referencing the init process (accepted, unused)')
+  'path to an AF_UNIX socket which will receive a file descriptor referencing the init process')
 const pidFile = flag('pid-file', 'string', 'specify the file to write the process id to')
 const noPivot = flag('no-pivot', 'bool',
   'do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk')

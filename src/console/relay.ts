@@ -1,5 +1,5 @@
 // The foreground pty relay (run/exec with a terminal and no console
-// socket): tsrun's terminal goes raw, keystrokes go to the pty master, what
+// socket): tsrun's terminal goes raw (cfmakeraw, as runc), keystrokes go to the pty master, what
 // the process writes comes back to tsrun's stdout, and the pty follows
 // tsrun's window size. The master is read as node-pty reads its own: a
 // tty.ReadStream, which libuv uses in place (a master can't be reopened).
@@ -10,7 +10,7 @@ import { writeAll } from '../log'
 export interface Relay {
   /** Sets the pty's size to tsrun's terminal's (on start and on SIGWINCH). */
   resize(): void
-  /** Resolves once the process side closed the pty and its output is out. */
+  /** Stops passing input on; resolves once the process side closed the pty and its output is out. */
   finish(): Promise<void>
   /** Puts tsrun's terminal back as it was. */
   restore(): void
@@ -28,7 +28,7 @@ export function relayPty(master: number): Relay {
     pty.on('error', () => resolve())
   })
   const input = (chunk: Buffer): void => { pty.write(chunk) }
-  if (raw) (stdin as tty.ReadStream).setRawMode(true)
+  const saved = raw ? addon.makeRaw(0) : null
   stdin.on('data', input)
   const resize = (): void => {
     const out = process.stdout
@@ -37,11 +37,15 @@ export function relayPty(master: number): Relay {
   resize()
   return {
     resize,
-    finish: () => closed,
+    finish: () => {
+      // The process is gone: typing now would only echo back for ever.
+      stdin.off('data', input)
+      return closed
+    },
     restore: () => {
       stdin.off('data', input)
       stdin.pause()
-      if (raw) (stdin as tty.ReadStream).setRawMode(false)
+      if (saved) addon.setTermios(0, saved)
       pty.destroy()
     },
   }

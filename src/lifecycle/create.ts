@@ -132,6 +132,7 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
       const file = o.pidFile
       undo.push('pid file', () => fs.rmSync(file, { force: true }))
     }
+    if (o.pidfdSocket) sendPidfd(o.pidfdSocket, pidfd)
     owned.sock = -1
     releaseInit(child.sock, hookState(rec, 'created'))
     if (o.consoleSocket) fs.closeSync(plan.consoleSocketFd)
@@ -214,6 +215,16 @@ function runCreateHooks(spec: Spec, rec: StateRecord, pid: number): string {
   const creating = hookState(rec, 'creating', pid)
   runHooks('createRuntime', spec.hooks?.createRuntime, creating, { warnOnly: false })
   return creating
+}
+
+/** --pidfd-socket: a pidfd of the process, in the console socket's framing (one message, one fd). */
+export function sendPidfd(socketPath: string, pidfd: number): void {
+  const sock = addon.connectUnix(socketPath)
+  try {
+    addon.sendFd(sock, pidfd, 'pidfd')
+  } finally {
+    fs.closeSync(sock)
+  }
 }
 
 /** The bare pid, no newline, via temp file + rename (runc's createPidFile). */

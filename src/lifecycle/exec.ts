@@ -11,11 +11,12 @@ import type { Spec } from '../bundle/spec.generated'
 import { openCgroup } from '../cgroups/driver'
 import { subCgroup } from '../cgroups/path'
 import { TsrunError, wrap } from '../errors'
+import type { Relay } from '../console/relay'
 import { compileExecPlan } from '../plan/exec'
 import { NAMESPACE_FLAGS } from '../plan/constants'
 import { deriveStatus, initAlive } from '../state/status'
 import { EXEC_CONFIG_FILE, containerDir, readState, type StateRecord } from '../state/store'
-import { checkConsole, inheritedFds, writePidFile } from './create'
+import { checkConsole, inheritedFds, sendPidfd, writePidFile } from './create'
 import { execProcess, subCgroupPaths } from './exec-process'
 import { exitCodeOf, forwardSignals } from './foreground'
 import { releaseInit, talkToInit } from './init-channel'
@@ -36,6 +37,7 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
     throw execFailed(err)
   }
   if (o.detach) {
+    // A detached process with a pty has it on the console socket: no relay here.
     fs.closeSync(started.pidfd)
     return 0
   }
@@ -44,8 +46,8 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
 
 interface Started {
   pidfd: number
-  /** the pty master to relay (-t in the foreground without --console-socket) */
-  master: number
+  /** -t in the foreground without --console-socket: tsrun relays the pty */
+  relay: Relay | null
 }
 
 function startProcess(g: GlobalOptions, o: ExecOptions): Started {
@@ -66,7 +68,7 @@ function startProcess(g: GlobalOptions, o: ExecOptions): Started {
     const initPidfd = openInit(rec)
     undo.push('container pidfd', () => fs.closeSync(initPidfd))
     let consoleFd = -1
-    let master = -1
+    let relay: Relay | null = null
     let ours = -1
     if (o.consoleSocket) {
       consoleFd = addon.connectUnix(o.consoleSocket)
@@ -84,12 +86,6 @@ function startProcess(g: GlobalOptions, o: ExecOptions): Started {
     // The process forked into the container's pid ns is reparented when
     // its parent, the init, exits: to us, to wait for it in the foreground;
     // detached, to whoever reaps for us (the shim is a subreaper).
-    if (ours >= 0 && !proc.consoleSize && process.stdout.isTTY) {
-      // The pty we relay starts at our terminal's size: the process runs
-      // before the relay could first resize it.
-      plan.consoleWidth = process.stdout.columns
-      plan.consoleHeight = process.stdout.rows
-    }
     if (!o.detach && plan.forkForPidns) addon.setChildSubreaper()
     const child = addon.spawnInit(initPath, 0, [...inheritedFds(o.preserveFds, consoleFd), initPidfd])
     const owned = { pidfd: child.pidfd }
@@ -107,7 +103,12 @@ function startProcess(g: GlobalOptions, o: ExecOptions): Started {
       owned.pidfd = -1
       reapExited(child.pidfd)
     }
-    if (ours >= 0) master = addon.recvFd(ours).fd
+    if (ours >= 0) {
+      // Raw before the process runs: what it prints first already sees our terminal as its own.
+      relay = (require('../console/relay') as typeof import('../console/relay')).relayPty(addon.recvFd(ours).fd)
+      const r = relay
+      undo.push('relay', () => r.restore())
+    }
     if (o.pidFile) {
       writePidFile(o.pidFile, pid)
       const file = o.pidFile
@@ -119,7 +120,7 @@ function startProcess(g: GlobalOptions, o: ExecOptions): Started {
     fs.closeSync(initPidfd)
     if (consoleFd >= 0) fs.closeSync(consoleFd)
     if (ours >= 0) fs.closeSync(ours)
-    return { pidfd, master }
+    return { pidfd, relay }
   } catch (err) {
     undo.run()
     throw err
@@ -169,16 +170,6 @@ function namespacesOf(pid: number): number {
   return flags
 }
 
-/** --pidfd-socket: the process's pidfd in the console socket's framing. */
-function sendPidfd(socketPath: string, pidfd: number): void {
-  const sock = addon.connectUnix(socketPath)
-  try {
-    addon.sendFd(sock, pidfd, 'pidfd')
-  } finally {
-    fs.closeSync(sock)
-  }
-}
-
 /** What create stored of the container's config for exec. */
 function readExecConfig(root: string, id: string): Spec {
   const file = path.join(containerDir(root, id), EXEC_CONFIG_FILE)
@@ -190,7 +181,7 @@ function readExecConfig(root: string, id: string): Spec {
 }
 
 async function waitForeground(s: Started): Promise<number> {
-  const relay = s.master >= 0 ? (require('../console/relay') as typeof import('../console/relay')).relayPty(s.master) : null
+  const relay = s.relay
   const stop = forwardSignals(s.pidfd, relay ? () => relay.resize() : undefined)
   try {
     const status = await addon.waitPidfd(s.pidfd)

@@ -19,6 +19,7 @@ export interface CreateOptions {
   bundle: string
   pidFile?: string
   consoleSocket?: string
+  pidfdSocket?: string
   noPivot: boolean
   noNewKeyring: boolean
   preserveFds: number

@@ -54,6 +54,25 @@ const cases: { doc: string; argv: string[]; want: Record<string, unknown> }[] = 
     argv: ['ps', '--format', 'json', 'id'], want: { command: 'ps', args: ['id'], flags: { format: 'json' } },
   },
   {
+    doc: 'go-runc exec (containerd shim): --process, --detach, --pid-file, --console-socket, --pidfd-socket',
+    argv: ['--root', '/r', 'exec', '--process', '/tmp/p.json', '--detach', '--pid-file', '/x/e.pid', '--console-socket', '/tmp/c',
+      '--pidfd-socket', '/tmp/pfd', 'id'],
+    want: {
+      command: 'exec', args: ['id'],
+      flags: { process: '/tmp/p.json', detach: true, 'pid-file': '/x/e.pid', 'console-socket': '/tmp/c', 'pidfd-socket': '/tmp/pfd',
+        tty: false, env: [], cwd: '', user: '', 'additional-gids': [], 'process-label': '', apparmor: '', 'no-new-privs': false,
+        cap: [], 'preserve-fds': 0, cgroup: [], 'ignore-paused': false },
+    },
+  },
+  {
+    doc: 'exec: repeated and short flags before the id, the command keeps its own flags (runc StopOnNthArg)',
+    argv: ['exec', '-t', '-e', 'A=1', '-e', 'B=2', '-u', '1000:1000', '-g', '5', '-c', 'CAP_KILL', '--cgroup', 'pids:sub', 'id', 'sh', '-c', 'ls -t', '-e'],
+    want: {
+      args: ['id', 'sh', '-c', 'ls -t', '-e'],
+      flags: { tty: true, env: ['A=1', 'B=2'], user: '1000:1000', 'additional-gids': ['5'], cap: ['CAP_KILL'], cgroup: ['pids:sub'] },
+    },
+  },
+  {
     doc: 'ps: flags only before the id (runc SkipArgReorder), the rest goes to ps(1)',
     argv: ['ps', 'id', '-f', 'json', '-o', 'pid'], want: { args: ['id', '-f', 'json', '-o', 'pid'], flags: { format: 'table' } },
   },
