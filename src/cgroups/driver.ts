@@ -5,7 +5,7 @@
 
 import type { Resources } from './resources'
 import { detectLayout, ownCgroups } from './detect'
-import { resolveCgroup } from './path'
+import { ownCgroupRecord, resolveCgroup } from './path'
 import { V1Driver } from './v1'
 import { V2Driver } from './v2'
 
@@ -40,6 +40,11 @@ export interface CgroupDriver {
 /** Where a container's cgroup goes on this host (reads mountinfo and /proc/self/cgroup). */
 export function planCgroup(cgroupsPath: string | undefined, id: string): CgroupRecord {
   return resolveCgroup(cgroupsPath, id, detectLayout(), ownCgroups())
+}
+
+/** tsrun's own cgroups, as a record (what a container without a cgroup of its own sees). */
+export function ownCgroup(): CgroupRecord {
+  return ownCgroupRecord(detectLayout(), ownCgroups())
 }
 
 export function openCgroup(rec: CgroupRecord): CgroupDriver {

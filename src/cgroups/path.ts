@@ -66,3 +66,17 @@ export function subCgroup(rec: CgroupRecord, subs: Map<string, string>): CgroupR
   for (const [ctrl, dir] of Object.entries(rec.paths)) paths[ctrl] = below(dir, subs.get(ctrl) ?? subs.get(''))
   return { driver: 'v1', paths }
 }
+
+/** The cgroups tsrun itself is in: where a rootless container without
+ *  cgroup access stays, and so what its "cgroup" mounts show. */
+export function ownCgroupRecord(layout: Layout, own: Map<string, string>): CgroupRecord {
+  if (layout.mode === 'v2') return { driver: 'v2', mount: layout.unified, path: path.posix.join(layout.unified, own.get('') ?? '/') }
+  const paths: Record<string, string> = {}
+  for (const m of layout.mounts) {
+    const mine = m.controllers.map((c) => own.get(c)).find((p) => p !== undefined)
+    if (mine === undefined) continue
+    for (const c of m.controllers) paths[c] = path.posix.join(m.mountpoint, path.posix.relative(m.root, mine))
+  }
+  if (layout.unified) paths[''] = path.posix.join(layout.unified.mountpoint, own.get('') ?? '/')
+  return { driver: 'v1', paths }
+}

@@ -28,6 +28,7 @@ export interface CliGlobals {
   logFormat: 'text' | 'json'
   debug: boolean
   systemdCgroup: boolean
+  rootless: boolean
 }
 
 export type Invocation =
@@ -191,5 +192,14 @@ export function globalOptions(g: FlagValues): CliGlobals {
     logFormat: format === 'json' ? 'json' : 'text',
     debug: g.debug as boolean,
     systemdCgroup: g['systemd-cgroup'] as boolean,
+    rootless: rootless(g.rootless as string),
   }
+}
+
+/** runc's --rootless: "auto" means "not running as root". */
+function rootless(v: string): boolean {
+  if (v === 'auto' || v === '') return process.geteuid?.() !== 0
+  if (TRUE.has(v)) return true
+  if (FALSE.has(v)) return false
+  throw new UsageError(`invalid value "${v}" for --rootless: want true, false or auto`)
 }

@@ -43,6 +43,12 @@ function flag(names: string, type: FlagType, help: string, dflt?: FlagValue): Fl
   return { name, aliases, type, default: dflt ?? EMPTY[type](), help }
 }
 
+/** runc's: a caller without root keeps its state in its own $XDG_RUNTIME_DIR. */
+function defaultRoot(): string {
+  const xdg = process.env.XDG_RUNTIME_DIR
+  return process.geteuid?.() !== 0 && xdg ? `${xdg}/tsrun` : '/run/tsrun'
+}
+
 /** urfave/cli adds --help, -h to every command; so does parse.ts. */
 export const HELP_FLAG = flag('help,h', 'bool', 'show help')
 
@@ -50,7 +56,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   flag('debug', 'bool', 'enable debug logging'),
   flag('log', 'string', "set the log file to write tsrun logs to (default is '/dev/stderr')"),
   flag('log-format', 'string', "set the log format ('text' (default), or 'json')", 'text'),
-  flag('root', 'string', 'root directory for storage of container state (this should be located in tmpfs)', '/run/tsrun'),
+  flag('root', 'string', 'root directory for storage of container state (this should be located in tmpfs)', defaultRoot()),
   flag('criu', 'string', 'path to the criu binary used for checkpoint and restore (accepted, unused)', 'criu'),
   flag('systemd-cgroup', 'bool',
     'enable systemd cgroup support, expects cgroupsPath to be of form "slice:prefix:name" for e.g. "system.slice:tsrun:434234"'),

@@ -10,7 +10,7 @@ import { checkHost, selinuxEnabled } from '../bundle/checks-host'
 import { loadBundle } from '../bundle/load'
 import type { Spec } from '../bundle/spec.generated'
 import { detectLayout } from '../cgroups/detect'
-import { openCgroup, planCgroup } from '../cgroups/driver'
+import { ownCgroup, planCgroup, type CgroupRecord } from '../cgroups/driver'
 import { TsrunError, wrap } from '../errors'
 import { runHooks } from '../hooks/run'
 import { warn } from '../log'
@@ -22,7 +22,8 @@ import {
   type StateRecord,
 } from '../state/store'
 import { validateId } from '../state/id'
-import { writeIdMaps } from './idmap'
+import { createCgroup } from './cgroup'
+import { isRootlessEuid, writeIdMaps } from './idmap'
 import { releaseInit, talkToInit } from './init-channel'
 import { moveNetDevices } from './netdevices'
 import { hookState } from './oci-state'
@@ -51,7 +52,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> 
  */
 export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: boolean, consoleFd = -1): Created {
   validateId(o.id)
-  const bundle = loadBundle(o.bundle, { requireProcess: false, noPivot: o.noPivot })
+  const bundle = loadBundle(o.bundle, { requireProcess: false, noPivot: o.noPivot, rootless: isRootlessEuid() })
   bundle.warnings.forEach(warn)
   const spec = bundle.config
   checkHost(spec)
@@ -60,11 +61,14 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
   const dir = containerDir(g.root, o.id)
   const fifoPath = path.join(dir, FIFO_FILE)
   const cgroup = planCgroup(spec.linux?.cgroupsPath, o.id)
-  const { plan, namespaces, warnings } = compilePlan(spec, {
+  const planFor = (record: CgroupRecord) => compilePlan(spec, {
     id: o.id, bundle: bundle.bundle, rootfs: bundle.rootfs, fifoPath,
     noPivot: o.noPivot, consoleSocketFd: -1, preserveFds: o.preserveFds, noNewKeyring: o.noNewKeyring,
-    cgroup: { layout: detectLayout(), record: cgroup }, selinux: selinuxEnabled(),
+    cgroup: { layout: detectLayout(), record }, selinux: selinuxEnabled(),
   })
+  const compiled = planFor(cgroup)
+  const { namespaces, warnings } = compiled
+  let plan = compiled.plan
   warnings.forEach(warn)
   const rec: StateRecord = {
     id: o.id, pid: 0, startTime: '', bundle: bundle.bundle, rootfs: bundle.rootfs,
@@ -84,9 +88,12 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
     // mkfifo obeys the umask; a non-root container user must still open it for writing.
     fs.chmodSync(fifoPath, 0o622)
 
-    const cg = openCgroup(cgroup)
-    undo.push('cgroup', () => cg.destroy())
-    cg.create(spec.linux?.resources)
+    const cg = createCgroup(spec, rec, g.rootless, undo)
+    if (cg === null) {
+      writeState(g.root, rec)
+      // "cgroup" mounts then show the cgroups the container stays in: ours.
+      plan = planFor(ownCgroup()).plan
+    }
 
     if (o.consoleSocket) {
       const fd = addon.connectUnix(o.consoleSocket)
@@ -105,7 +112,7 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
     })
     // Recorded at once: a tsrun killed from here on leaves a pid `delete -f` can kill.
     record(g, rec, child.pid)
-    cg.apply(child.pid)
+    cg?.apply(child.pid)
 
     const pid = talkToInit(child, plan, {
       writeUserMaps: () => writeMaps(spec, child.pid),
@@ -204,7 +211,7 @@ function record(g: GlobalOptions, rec: StateRecord, pid: number): void {
 }
 
 function writeMaps(spec: Spec, pid: number): void {
-  writeIdMaps(pid, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? [])
+  writeIdMaps(pid, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? [], isRootlessEuid())
 }
 
 /** prestart and createRuntime hooks, in the runtime namespace, before pivot_root. */

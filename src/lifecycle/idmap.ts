@@ -1,6 +1,7 @@
-// uid/gid maps of a new user namespace, written by the parent (root on the
-// host) into /proc/PID/{uid,gid}_map while the init waits for them.
+// uid/gid maps of a new user namespace, written by the parent into
+// /proc/PID/{setgroups,uid_map,gid_map} while the init waits for them.
 import * as fs from 'node:fs'
+import { TsrunError } from '../errors'
 
 interface IdMapping {
   containerID: number
@@ -8,12 +9,34 @@ interface IdMapping {
   size: number
 }
 
-function render(maps: IdMapping[]): string {
+/** runc's RootlessEUID: the caller is not root on the host. */
+export function isRootlessEuid(): boolean {
+  return process.geteuid?.() !== 0
+}
+
+export function renderIdMap(maps: IdMapping[]): string {
   return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('')
 }
 
-export function writeIdMaps(pid: number, uidMappings: IdMapping[], gidMappings: IdMapping[]): void {
+/**
+ * Without CAP_SETGID on the host the kernel takes a gid_map only once
+ * setgroups(2) is denied in the namespace (user_namespaces(7), CVE-2014-8989),
+ * and only maps of the caller's own ids; runc (without newuidmap) does the
+ * same. As root, setgroups stays allowed, as under runc.
+ */
+export function writeIdMaps(pid: number, uidMappings: IdMapping[], gidMappings: IdMapping[], rootless: boolean): void {
+  if (rootless) write(pid, 'setgroups', 'deny', rootless)
   // The kernel takes a map in one write(2); writeFileSync of a short string is one write.
-  if (uidMappings.length > 0) fs.writeFileSync(`/proc/${pid}/uid_map`, render(uidMappings))
-  if (gidMappings.length > 0) fs.writeFileSync(`/proc/${pid}/gid_map`, render(gidMappings))
+  if (uidMappings.length > 0) write(pid, 'uid_map', renderIdMap(uidMappings), rootless)
+  if (gidMappings.length > 0) write(pid, 'gid_map', renderIdMap(gidMappings), rootless)
+}
+
+function write(pid: number, file: string, text: string, rootless: boolean): void {
+  try {
+    fs.writeFileSync(`/proc/${pid}/${file}`, text)
+  } catch (err) {
+    const hint = rootless && (err as NodeJS.ErrnoException).code === 'EPERM'
+      ? ' (without root, only a single range mapping the caller\'s own id is allowed)' : ''
+    throw new TsrunError('system', `write ${file} ${JSON.stringify(text.trim().replace(/\n/g, ', '))}${hint}`, { cause: err })
+  }
 }

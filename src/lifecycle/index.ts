@@ -12,6 +12,8 @@ export interface GlobalOptions {
   logFormat: 'text' | 'json'
   debug: boolean
   systemdCgroup: boolean
+  /** no root on the host: missing cgroup access is not an error, setgroups is denied */
+  rootless: boolean
 }
 
 export interface CreateOptions {

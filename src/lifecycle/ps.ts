@@ -3,6 +3,7 @@
 // or ps(1)'s output cut down to the header and the container's rows.
 import { openCgroup } from '../cgroups/driver'
 import { TsrunError, wrap } from '../errors'
+import { initAlive } from '../state/status'
 import { readState } from '../state/store'
 import type { GlobalOptions } from './index'
 
@@ -10,7 +11,9 @@ import type { GlobalOptions } from './index'
 export function processes(g: GlobalOptions, id: string): number[] {
   try {
     const rec = readState(g.root, id)
-    return rec.cgroup ? openCgroup(rec.cgroup).pids() : []
+    // A rootless container without cgroup access has its init to show.
+    if (!rec.cgroup) return initAlive(rec) ? [rec.pid] : []
+    return openCgroup(rec.cgroup).pids()
   } catch (err) {
     throw wrap(`ps ${id}`, err)
   }

@@ -33,7 +33,7 @@ async function tsrun(t: Test, argv: string[]) {
   return { code, ...got, calls: [...calls] }
 }
 
-const g = { root: '/run/containerd/runc/k8s.io', log: '/x/log.json', logFormat: 'json', debug: false, systemdCgroup: false }
+const g = { root: '/run/containerd/runc/k8s.io', log: '/x/log.json', logFormat: 'json', debug: false, systemdCgroup: false, rootless: false }
 const goRunc = ['--root', '/run/containerd/runc/k8s.io', '--log', '/x/log.json', '--log-format', 'json']
 
 t.test('create (go-runc argv)', async (t) => {

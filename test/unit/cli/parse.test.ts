@@ -97,6 +97,9 @@ const cases: { doc: string; argv: string[]; want: Record<string, unknown> }[] = 
   { doc: 'repeated flag: last wins', argv: ['create', '-b', 'a', '-b', '/b', 'x'], want: { flags: { bundle: '/b' } } },
   { doc: 'string flag takes a dash value', argv: ['create', '--pid-file', '-', 'x'], want: { flags: { 'pid-file': '-' }, args: ['x'] } },
   { doc: 'spec --rootless -b', argv: ['spec', '--rootless', '-b', '/b'], want: { command: 'spec', flags: { rootless: true, bundle: '/b' } } },
+  { doc: '--rootless true', argv: ['--rootless', 'true', 'state', 'x'], want: { g: { rootless: true } } },
+  { doc: '--rootless=0', argv: ['--rootless=0', 'state', 'x'], want: { g: { rootless: false } } },
+  { doc: '--rootless auto: as root, not rootless', argv: ['--rootless', 'auto', 'state', 'x'], want: { g: { rootless: process.geteuid!() !== 0 } } },
   { doc: 'global --criu and --rootless are accepted', argv: ['--criu', '/bin/criu', '--rootless', 'auto', 'features'], want: { command: 'features' } },
 ]
 
@@ -149,6 +152,7 @@ const errors: { argv: string[]; message: string; exitCode?: number }[] = [
   { argv: ['create', '-b', 'x', '--bundle', 'y', 'id'], message: 'Cannot use two forms of the same flag: b bundle' },
   { argv: ['run', '--detach', '-d=false', 'id'], message: 'Cannot use two forms of the same flag: d detach' },
   { argv: ['--log-format', 'xml', 'list'], message: 'invalid log-format: xml' },
+  { argv: ['--rootless', 'maybe', 'list'], message: 'invalid value "maybe" for --rootless: want true, false or auto' },
   { argv: ['nosuch'], message: "No help topic for 'nosuch'", exitCode: 3 },
   { argv: ['help', 'nosuch'], message: "No help topic for 'nosuch'", exitCode: 3 },
 ]

@@ -1,0 +1,37 @@
+// The container's cgroup at create time. As root a failure is fatal; a
+// rootless tsrun (runc's rootless cgroup manager) that may not create the
+// cgroup runs the container in its own cgroup instead, unless the config
+// asked for a cgroup it must have: an explicit cgroupsPath or limits.
+import type { Spec } from '../bundle/spec.generated'
+import { openCgroup, type CgroupDriver } from '../cgroups/driver'
+import type { StateRecord } from '../state/store'
+import type { Rollback } from './rollback'
+
+/** What the kernel answers an unprivileged user (EROFS: a read-only cgroupfs). */
+const NO_ACCESS = new Set(['EACCES', 'EPERM', 'EROFS'])
+
+/** The cgroup made (with its undo pushed), or null when a rootless container goes without. */
+export function createCgroup(spec: Spec, rec: StateRecord, rootless: boolean, undo: Rollback): CgroupDriver | null {
+  if (rec.cgroup === null) return null
+  const cg = openCgroup(rec.cgroup)
+  undo.push('cgroup', () => cg.destroy())
+  try {
+    cg.create(spec.linux?.resources)
+  } catch (err) {
+    if (!rootless || spec.linux?.cgroupsPath || hasLimits(spec) || !NO_ACCESS.has(errnoCode(err))) throw err
+    rec.cgroup = null
+    return null
+  }
+  return cg
+}
+
+/** Device rules are left out: a rootless container cannot make device nodes anyway. */
+function hasLimits(spec: Spec): boolean {
+  return Object.keys(spec.linux?.resources ?? {}).some((k) => k !== 'devices')
+}
+
+function errnoCode(err: unknown): string {
+  let e = err as { code?: string; cause?: unknown } | undefined
+  while (e && e.code === undefined) e = e.cause as typeof e
+  return e?.code ?? ''
+}
