@@ -46,6 +46,12 @@ static const struct field device_f[] = {
 	F(plan_device, D_MODE, K_U32, "mode", mode), F(plan_device, D_UID, K_U32, "uid", uid),
 	F(plan_device, D_GID, K_U32, "gid", gid), F(plan_device, D_BIND, K_BOOL, "bind", bind),
 };
+static const struct field idmap_f[] = {
+	F(plan_idmap, I_MOUNT, K_U32, "mount", mount), F(plan_idmap, I_UID_MAP, K_STR, "uidMap", uid_map),
+	F(plan_idmap, I_GID_MAP, K_STR, "gidMap", gid_map),
+	F(plan_idmap, I_USERNS_PATH, K_STR, "usernsPath", userns_path),
+	F(plan_idmap, I_RECURSIVE, K_BOOL, "recursive", recursive),
+};
 static const struct field sysctl_f[] = {
 	F(plan_sysctl, S_KEY, K_STR, "key", key), F(plan_sysctl, S_VALUE, K_STR, "value", value),
 };
@@ -79,7 +85,7 @@ static const struct schema ns_s = SCHEMA(plan_ns, ns_f), mount_s = SCHEMA(plan_m
 	device_s = SCHEMA(plan_device, device_f), sysctl_s = SCHEMA(plan_sysctl, sysctl_f),
 	rlimit_s = SCHEMA(plan_rlimit, rlimit_f), caps_s = SCHEMA(plan_caps, caps_f),
 	hook_s = SCHEMA(plan_hook, hook_f), sched_s = SCHEMA(plan_sched, sched_f),
-	mempolicy_s = SCHEMA(plan_mempolicy, mempolicy_f);
+	mempolicy_s = SCHEMA(plan_mempolicy, mempolicy_f), idmap_s = SCHEMA(plan_idmap, idmap_f);
 
 static const struct field plan_f[] = {
 	F(plan, T_ID, K_STR, "id", id),
@@ -134,6 +140,7 @@ static const struct field plan_f[] = {
 	F(plan, T_EXEC_PIDFD, K_I32, "execPidfd", exec_pidfd),
 	F(plan, T_EXEC_PID, K_U32, "execPid", exec_pid),
 	F(plan, T_EXEC_NS, K_U32, "execNs", exec_ns),
+	R(plan, T_IDMAP, K_REC_LIST, "idmaps", idmaps, idmap_s),
 };
 static const struct schema plan_s = SCHEMA(plan, plan_f);
 

@@ -17,6 +17,7 @@ struct plan_mount {
 	uint32_t *propagation; size_t n_propagation;
 	bool file_target;
 };
+struct plan_idmap { uint32_t mount; char *uid_map, *gid_map, *userns_path; bool recursive; };
 struct plan_device { char *path; uint32_t type, major, minor, mode, uid, gid; bool bind; };
 struct plan_sysctl { char *key, *value; };
 struct plan_rlimit { uint32_t type; uint64_t soft, hard; };
@@ -42,6 +43,7 @@ struct plan {
 	uint32_t root_propagation, rootfs_propagation;
 	bool root_readonly, no_pivot, dev_symlinks;
 	struct plan_mount *mounts; size_t n_mounts;
+	struct plan_idmap *idmaps; size_t n_idmaps;
 	struct plan_device *devices; size_t n_devices;
 	char **masked_paths; size_t n_masked_paths;
 	char **readonly_paths; size_t n_readonly_paths;
@@ -84,6 +86,7 @@ struct init {
 	int fd_dir;          /* the host's /proc/self/fd, kept only without a mount ns of
 			      * our own: the chroot has no /proc to reopen the fifo through */
 	int *ro_fds; size_t n_ro_fds;  /* mounts made ro only after /dev is populated */
+	int *idmap_fds;      /* per plan mount: its detached idmapped tree, or -1 */
 	bool mntns;          /* we own a mount namespace: safe to touch "/" */
 	bool pdeathsig;      /* PR_SET_PDEATHSIG is ours to restore after setresuid */
 	char *state; size_t n_state;   /* container state JSON for in-container hooks */
@@ -107,6 +110,7 @@ void print_plan_json(const struct plan *p);
 
 /* the steps, in main.c's order */
 int set_oom_score_adj(struct init *in);
+int prepare_idmapped_mounts(struct init *in);
 int join_namespaces(struct init *in);
 int unshare_namespaces(struct init *in);
 int fork_for_pidns(struct init *in);

@@ -28,6 +28,9 @@ static const struct step_entry create_steps[] = {
 	/* A host path: opened while we are still the host's root in the host's
 	 * mount ns (a joined mount ns or an unmapped user ns can't reach it). */
 	{ STEP_OPEN_FIFO, open_fifo },
+	/* Idmapping a host filesystem's mount takes the host's root: before
+	 * any user namespace is joined or made (idmap.c). */
+	{ STEP_IDMAP, prepare_idmapped_mounts },
 	/* Namespaces first: user ns joins lead (TS orders them) so later setns
 	 * calls are checked against the container's user ns. */
 	{ STEP_SETNS, join_namespaces },

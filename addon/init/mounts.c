@@ -264,8 +264,14 @@ static int attach(struct init *in, const struct plan_mount *m, uint32_t flags, i
 	bool label = *in->p.mount_label && !special && strcmp(m->fstype, "mqueue");
 	int mnt, r;
 
+	int idmapped = in->idmap_fds ? in->idmap_fds[m - in->p.mounts] : -1;
+
 	if (m->flags & MS_BIND) {
-		mnt = bind_onto(m->source, AT_FDCWD, dst, m->flags & MS_REC);
+		/* An idmapped tree was cloned and mapped while we were still the
+		 * host's root (prepare_idmapped_mounts): it only moves here. */
+		mnt = idmapped >= 0 ? idmapped : bind_onto(m->source, AT_FDCWD, dst, m->flags & MS_REC);
+		if (idmapped >= 0 && move_mount(mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return errf(STEP_MOUNT, errno, "move idmapped %s to %s", m->source, m->destination);
 		if (mnt < 0)
 			return errf(STEP_MOUNT, errno, "bind %s on %s", m->source, m->destination);
 		if ((flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) && (r = set_bind_flags(mnt, m, flags)) < 0)

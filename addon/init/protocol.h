@@ -76,6 +76,8 @@ enum plan_tag {
 	 * create a container), whose host pid is T_EXEC_PID, entering the
 	 * namespaces in T_EXEC_NS (CLONE_NEW* flags that differ from ours). */
 	T_EXEC_PIDFD = 60 /* i */, T_EXEC_PID = 61 /* u */, T_EXEC_NS = 62 /* u */,
+	/* 120-149: user namespaces and idmapped mounts */
+	T_IDMAP = 120 /* [{I_}] */,
 };
 enum ns_tag { NS_TYPE = 1 /* u */, NS_PATH = 2 /* s */ };
 enum mount_tag {
@@ -86,6 +88,11 @@ enum mount_tag {
 enum device_tag {
 	D_PATH = 1 /* s */, D_TYPE = 2, D_MAJOR = 3, D_MINOR = 4, D_MODE = 5, D_UID = 6,
 	D_GID = 7 /* 2..7: u */, D_BIND = 8 /* b */,
+};
+/* An idmapped bind mount: which plan mount, and the user namespace whose
+ * mapping it gets (maps to write into a throwaway one, or a path). */
+enum idmap_tag {
+	I_MOUNT = 1 /* u */, I_UID_MAP = 2, I_GID_MAP = 3, I_USERNS_PATH = 4 /* s */, I_RECURSIVE = 5 /* b */,
 };
 enum sysctl_tag { S_KEY = 1, S_VALUE = 2 /* s */ };
 enum rlimit_tag { R_TYPE = 1 /* u */, R_SOFT = 2, R_HARD = 3 /* q */ };
@@ -126,6 +133,7 @@ enum step {
 	STEP_IO_PRIORITY = 150, STEP_SCHEDULER = 151, STEP_MEMORY_POLICY = 152,
 	/* exec: joining the running container */
 	STEP_JOIN = 60 /* setns by pidfd */, STEP_JOIN_ROOT = 61 /* its mount ns and root */,
+	STEP_IDMAP = 120 /* making an idmapped mount, while still root on the host */,
 };
 
 #endif

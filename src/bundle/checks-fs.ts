@@ -2,7 +2,7 @@
 // After runc's validator.go (rootfs, mountsStrict, mountsWarn) and specconv.
 import { realpathSync, statSync } from 'node:fs'
 import { TsrunError } from '../errors'
-import { type Check, type WarnCheck, configError, fsReason, ptr } from './check'
+import { type Check, type WarnCheck, configError, fsReason, nsPath, ptr } from './check'
 
 // The spec: "A directory MUST exist at the path declared by the field". runc
 // also refuses a rootfs reached through a symlink, since what it names could
@@ -27,17 +27,22 @@ function isBind(options: string[] | undefined): boolean {
 }
 
 // Null bytes would silently truncate paths in C; idmapped mounts (mount_setattr
-// MOUNT_ATTR_IDMAP) only work on bind mounts and need both maps.
+// MOUNT_ATTR_IDMAP, runc 1.2's checkIDMapMounts) only work on bind mounts,
+// need root on the host, and both maps: the mount's own, or (options
+// "idmap"/"ridmap" alone) the container's user namespace's.
 export const mounts: Check = (spec, ctx) => {
   spec.mounts?.forEach((m, i) => {
     const at = ptr('mounts', i)
     if ([m.source, m.destination, m.type].some((f) => f?.includes('\0'))) {
       throw configError(at, 'mount field contains null byte')
     }
-    if (m.uidMappings === undefined && m.gidMappings === undefined) return
+    const own = m.uidMappings !== undefined || m.gidMappings !== undefined
+    if (!own && !m.options?.some((o) => o === 'idmap' || o === 'ridmap')) return
     if (!isBind(m.options)) throw configError(at, 'id-mapped mounts are only supported for bind-mounts')
     if (ctx.rootless) throw configError(at, 'id-mapped mounts are not supported for rootless containers')
-    if (!m.uidMappings?.length || !m.gidMappings?.length) {
+    // A joined user namespace lends its mapping as it is.
+    const maps = own ? m : nsPath(spec, 'user') ? null : spec.linux
+    if (maps !== null && (!maps?.uidMappings?.length || !maps?.gidMappings?.length)) {
       throw configError(at, 'id-mapped mounts must have both uid and gid mappings specified')
     }
   })

@@ -2,20 +2,11 @@
 // /proc/PID/{setgroups,uid_map,gid_map} while the init waits for them.
 import * as fs from 'node:fs'
 import { TsrunError } from '../errors'
-
-interface IdMapping {
-  containerID: number
-  hostID: number
-  size: number
-}
+import { type IdMapping, renderIdMap } from '../plan/idmap'
 
 /** runc's RootlessEUID: the caller is not root on the host. */
 export function isRootlessEuid(): boolean {
   return process.geteuid?.() !== 0
-}
-
-export function renderIdMap(maps: IdMapping[]): string {
-  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('')
 }
 
 /**

@@ -8,11 +8,12 @@ import { rlimitNumber } from '../bundle/names'
 import { MS } from './constants'
 import { compileDevices } from './devices'
 import { compileEnv } from './env'
+import { compileIdmap, containerIds } from './idmap'
 import { compileMount, isBind } from './mounts'
 import { compileIoPriority, compileMemoryPolicy, compilePersonality, compileScheduler } from './scheduling'
 import { compileSeccomp } from './seccomp'
 import { planNamespaces, type NamespacePlan } from './namespaces'
-import type { InitPlan, PlanHook, PlanRlimit } from './types'
+import type { InitPlan, PlanHook, PlanIdmap, PlanMount, PlanRlimit } from './types'
 
 export interface PlanOptions {
   id: string
@@ -50,10 +51,15 @@ export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
   const proc = spec.process ?? { args: [], cwd: '/', user: { uid: 0, gid: 0 } }
   const ns = planNamespaces(linux.namespaces ?? [])
   const view = { ...o.cgroup, cgroupns: ns.has('cgroup') }
-  const mounts = (spec.mounts ?? []).flatMap((m, i) => {
-    const pm = compileMount(m, o.bundle, i)
-    return m.type === 'cgroup' ? expandCgroupMount(pm, view) : [pm]
-  })
+  const mounts: PlanMount[] = []
+  const idmaps: PlanIdmap[] = []
+  const ids = containerIds(linux, ns)
+  for (const m of spec.mounts ?? []) {
+    const pm = compileMount(m, o.bundle)
+    const idmap = compileIdmap(m, mounts.length, ids)
+    if (idmap) idmaps.push(idmap)
+    mounts.push(...(m.type === 'cgroup' ? expandCgroupMount(pm, view) : [pm]))
+  }
   // runc only populates /dev when the config does not bind the host's /dev.
   const bindsDev = (spec.mounts ?? []).some((m) => path.normalize(m.destination) === '/dev' && isBind(m))
   const rootfsPropagation = linux.rootfsPropagation ? ROOTFS_PROPAGATION[linux.rootfsPropagation] : 0
@@ -71,6 +77,7 @@ export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
     rootReadonly: spec.root?.readonly === true,
     noPivot: o.noPivot,
     mounts,
+    idmaps,
     devices: bindsDev ? [] : compileDevices(linux.devices ?? [], ns.userns),
     devSymlinks: !bindsDev,
     maskedPaths: linux.maskedPaths ?? [],
@@ -110,7 +117,7 @@ function withoutMountNamespace(plan: InitPlan): string[] {
     plan.rootfsPropagation !== 0 && 'rootfsPropagation',
   ].filter((x): x is string => typeof x === 'string')
   Object.assign(plan, {
-    mounts: [], devices: [], devSymlinks: false, maskedPaths: [], readonlyPaths: [],
+    mounts: [], idmaps: [], devices: [], devSymlinks: false, maskedPaths: [], readonlyPaths: [],
     rootReadonly: false, rootfsPropagation: 0, noPivot: true,
   })
   return dropped.length === 0 ? [] : [`no mount namespace: ${dropped.join(', ')} not applied (they would change the host's mounts)`]

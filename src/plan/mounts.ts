@@ -4,7 +4,6 @@
 // and everything unknown passed to the filesystem as data.
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { TsrunError } from '../errors'
 import { MOUNT_ATTR, MS } from './constants'
 import type { PlanMount } from './types'
 
@@ -61,14 +60,15 @@ const RECURSIVE: Record<string, [number, number]> = {
   rnosymfollow: [MOUNT_ATTR.NOSYMFOLLOW, 0], rsymfollow: [0, MOUNT_ATTR.NOSYMFOLLOW],
 }
 
-/** Options runc accepts that change nothing in the mount call itself. */
-const IGNORED = new Set(['tmpcopyup'])
+/** Options runc accepts that change nothing in the mount call itself
+ * (idmap and ridmap are src/plan/idmap.ts's). */
+const IGNORED = new Set(['tmpcopyup', 'idmap', 'ridmap'])
 
 export function isBind(m: SpecMount): boolean {
   return m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind')
 }
 
-export function compileMount(m: SpecMount, bundle: string, index: number): PlanMount {
+export function compileMount(m: SpecMount, bundle: string): PlanMount {
   let flags = 0
   let attrSet = 0
   let attrClr = 0
@@ -84,8 +84,6 @@ export function compileMount(m: SpecMount, bundle: string, index: number): PlanM
     } else if (r) {
       attrSet = (attrSet | r[0]) & ~r[1]
       attrClr |= r[1]
-    } else if (opt === 'idmap' || opt === 'ridmap') {
-      throw new TsrunError('config', `mounts[${index}] ${m.destination}: option ${opt} is not supported yet`)
     } else if (!IGNORED.has(opt)) {
       data.push(opt)
     }

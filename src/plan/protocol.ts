@@ -46,6 +46,7 @@ const STEPS = {
   EXEC_FIFO: [47, 'exec fifo'], START_HOOK: [48, 'startContainer hook'], EXEC: [49, 'execve'],
   KEYRING: [50, 'session keyring'], JOIN: [60, 'join'], JOIN_ROOT: [61, 'join root'],
   IO_PRIORITY: [150, 'io priority'], SCHEDULER: [151, 'scheduler'], MEMORY_POLICY: [152, 'memory policy'],
+  IDMAP: [120, 'idmapped mount'],
 } as const
 type StepKey = keyof typeof STEPS
 /** What failed, in an ERROR report: Step.MOUNT === 13. */
@@ -115,6 +116,9 @@ const DEVICE: Schema<PlanOf<'devices'>> = {
   path: [1, 'str'], type: [2, 'u32'], major: [3, 'u32'], minor: [4, 'u32'], mode: [5, 'u32'],
   uid: [6, 'u32'], gid: [7, 'u32'], bind: [8, 'bool'],
 }
+const IDMAP: Schema<PlanOf<'idmaps'>> = {
+  mount: [1, 'u32'], uidMap: [2, 'str'], gidMap: [3, 'str'], usernsPath: [4, 'str'], recursive: [5, 'bool'],
+}
 const SYSCTL: Schema<PlanOf<'sysctls'>> = { key: [1, 'str'], value: [2, 'str'] }
 const RLIMIT: Schema<PlanOf<'rlimits'>> = { type: [1, 'u32'], soft: [2, 'u64'], hard: [3, 'u64'] }
 const CAPS: Schema<PlanOf<'caps'>> = {
@@ -148,6 +152,7 @@ export const PLAN_SCHEMA: Schema<InitPlan> = {
   createContainerHooks: [44, 'recList', HOOK], startContainerHooks: [45, 'recList', HOOK],
   newKeyring: [46, 'bool'], execPidfd: [60, 'i32'], execPid: [61, 'u32'], execNs: [62, 'u32'],
   ioPriority: [150, 'i32'], scheduler: [151, 'rec', SCHED], memoryPolicy: [152, 'rec', MEMPOLICY],
+  idmaps: [120, 'recList', IDMAP],
 }
 
 /**

@@ -37,6 +37,19 @@ export interface PlanMount {
   fileTarget: boolean
 }
 
+/** An idmapped bind mount (MOUNT_ATTR_IDMAP): how to map mounts[mount]'s ids. */
+export interface PlanIdmap {
+  /** index into InitPlan.mounts (a bind mount) */
+  mount: number
+  /** uid_map/gid_map text for a throwaway user namespace; "" when usernsPath is used */
+  uidMap: string
+  gidMap: string
+  /** an existing user namespace whose mapping to use instead (the joined one); "" = none */
+  usernsPath: string
+  /** "ridmap": every mount of an rbind is mapped, not only its top */
+  recursive: boolean
+}
+
 export interface PlanDevice {
   /** absolute path inside the container */
   path: string
@@ -124,6 +137,8 @@ export interface InitPlan {
   rootReadonly: boolean
   noPivot: boolean
   mounts: PlanMount[]
+  /** idmapped mounts, prepared by the init while it is still root on the host */
+  idmaps: PlanIdmap[]
   devices: PlanDevice[]
   /** create /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr, /dev/ptmx -> pts/ptmx, /dev/core (if /proc) symlinks */
   devSymlinks: boolean

@@ -32,6 +32,10 @@ function richPlan(): InitPlan {
       { source: '/etc/hosts', destination: '/etc/hosts', fstype: '', flags: 0x1000 | 0x4000 | 1, propagation: [0x40000 | 0x4000, 0x100000],
         data: 'mode=755,size=65536k', attrSet: 0x200001, attrClr: 0x70, fileTarget: true },
     ],
+    idmaps: [
+      { mount: 1, uidMap: '0 100000 65536\n', gidMap: '0 200000 1000\n1000 1000 1\n', usernsPath: '', recursive: true },
+      { mount: 0, uidMap: '', gidMap: '', usernsPath: '/proc/7/ns/user', recursive: false },
+    ],
     devices: [
       { path: '/dev/null', type: 0o20000, major: 1, minor: 3, mode: 0o666, uid: 11, gid: 12, bind: true },
       { path: '/dev/sda', type: 0o60000, major: 8, minor: 1048575, mode: 0o600, uid: 13, gid: 14, bind: false },
@@ -81,7 +85,7 @@ function richPlan(): InitPlan {
 function emptyPlan(): InitPlan {
   return {
     id: '', cloneFlags: 0, joinNamespaces: [], unshareFlags: 0, forkForPidns: false, timeOffsets: [], userns: false,
-    rootfs: '', rootPropagation: 0, rootfsPropagation: 0, rootReadonly: false, noPivot: false, mounts: [], devices: [],
+    rootfs: '', rootPropagation: 0, rootfsPropagation: 0, rootReadonly: false, noPivot: false, mounts: [], idmaps: [], devices: [],
     devSymlinks: false, maskedPaths: [], readonlyPaths: [], fifoPath: '', mountLabel: '', hostname: null, domainname: null,
     sysctls: [], rlimits: [], oomScoreAdj: null, args: [], env: [], cwd: '', uid: 0, gid: 0, additionalGids: [], umask: null,
     caps: { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n }, noNewPrivileges: false, newKeyring: false,
