@@ -159,6 +159,12 @@ const semanticCases: [doc: string, mutate: Mutate, want: string | RegExp, o?: Pa
     'config.json: /mounts/0: id-mapped mounts are only supported for bind-mounts'],
   ['idmapped mount with one map', (c) => { c.mounts.push({ destination: '/x', source: '/x', options: ['rbind'], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }] }) },
     'config.json: /mounts/7: id-mapped mounts must have both uid and gid mappings specified'],
+  ['idmap option on a tmpfs', (c) => { c.mounts[1].options.push('idmap') },
+    'config.json: /mounts/1: id-mapped mounts are only supported for bind-mounts'],
+  ['ridmap without a user namespace or mappings', (c) => { c.mounts.push({ destination: '/x', source: '/x', options: ['rbind', 'ridmap'] }) },
+    'config.json: /mounts/7: id-mapped mounts must have both uid and gid mappings specified'],
+  ['idmapped mount when rootless', (c) => { c.mounts.push({ destination: '/x', source: '/x', options: ['bind', 'idmap'] }) },
+    'config.json: /mounts/7: id-mapped mounts are not supported for rootless containers', { rootless: true }],
   ['private root without pivot_root', (c) => { c.linux.rootfsPropagation = 'rprivate' },
     'config.json: /linux/rootfsPropagation: rootfsPropagation of [r]private is not safe without pivot_root', { noPivot: true }],
   ['relative device path', (c) => { c.linux.devices = [{ type: 'p', path: 'dev/fifo' }] },
@@ -221,6 +227,15 @@ t.test('allowed by the semantic rules', async (t) => {
     ['slave root without pivot_root', (c) => { c.linux.rootfsPropagation = 'rslave' }, { noPivot: true }],
     ['known capabilities, all sets', (c) => { c.process.capabilities.inheritable = ['CAP_CHECKPOINT_RESTORE', 'CAP_BPF'] }],
     ['idmapped bind mount', (c) => { c.mounts.push({ destination: '/x', source: '/x', options: ['bind'], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1, size: 1 }] }) }],
+    ['idmap taking a new user namespace\'s mappings', (c) => {
+      c.linux.namespaces.push({ type: 'user' })
+      c.linux.uidMappings = c.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]
+      c.mounts.push({ destination: '/x', source: '/x', options: ['rbind', 'ridmap'] })
+    }],
+    ['idmap taking a joined user namespace\'s mapping', (c) => {
+      c.linux.namespaces.push({ type: 'user', path: '/proc/self/ns/user' })
+      c.mounts.push({ destination: '/x', source: '/x', options: ['bind', 'idmap'] })
+    }],
     ['notify with listenerPath', (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/s', syscalls: [{ names: ['mount'], action: 'SCMP_ACT_NOTIFY' }] } }],
     ['MPOL_PREFERRED without nodes', (c) => { c.linux.memoryPolicy = { mode: 'MPOL_PREFERRED' } }],
     ['SCHED_FIFO priority', (c) => { c.process.scheduler = { policy: 'SCHED_FIFO', priority: 50 } }],

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { cleanPath, resolveCgroup } from '../../../src/cgroups/path'
+import { cleanPath, ownCgroupRecord, resolveCgroup } from '../../../src/cgroups/path'
 import { layoutFrom, parseProcCgroup } from '../../../src/cgroups/detect'
 import { HYBRID } from './fixtures/mountinfo'
 
@@ -56,4 +56,18 @@ t.test('v2: absolute as given, relative under the parent of our cgroup', async (
   t.same(resolveCgroup('/machine/c1', 'id', v2, mine), { driver: 'v2', mount: '/sys/fs/cgroup', path: '/sys/fs/cgroup/machine/c1' })
   t.same(resolveCgroup('', 'c1', v2, mine), { driver: 'v2', mount: '/sys/fs/cgroup', path: '/sys/fs/cgroup/user.slice/user-0.slice/c1' })
   t.same(resolveCgroup(undefined, 'c1', v2, parseProcCgroup('0::/\n')), { driver: 'v2', mount: '/sys/fs/cgroup', path: '/sys/fs/cgroup/c1' })
+})
+
+t.test('ownCgroupRecord: the cgroups we are in, per hierarchy (a rootless container without its own)', async (t) => {
+  t.same(ownCgroupRecord(hybrid, own), {
+    driver: 'v1',
+    paths: {
+      cpu: '/sys/fs/cgroup/cpu', cpuacct: '/sys/fs/cgroup/cpuacct',
+      memory: '/sys/fs/cgroup/memory/process_api/0e9b', freezer: '/sys/fs/cgroup/freezer',
+      pids: '/sys/fs/cgroup/pids', 'name=systemd': '/sys/fs/cgroup/systemd', '': '/sys/fs/cgroup/unified',
+    },
+  })
+  const v2 = { mode: 'v2', unified: '/sys/fs/cgroup' } as const
+  t.same(ownCgroupRecord(v2, parseProcCgroup('0::/user.slice/u-1000.slice/session-3.scope\n')),
+    { driver: 'v2', mount: '/sys/fs/cgroup', path: '/sys/fs/cgroup/user.slice/u-1000.slice/session-3.scope' })
 })
