@@ -70,13 +70,13 @@ export function subCgroup(rec: CgroupRecord, subs: Map<string, string>): CgroupR
 /** The cgroups tsrun itself is in: where a rootless container without
  *  cgroup access stays, and so what its "cgroup" mounts show. */
 export function ownCgroupRecord(layout: Layout, own: Map<string, string>): CgroupRecord {
-  if (layout.mode === 'v2') return { driver: 'v2', mount: layout.unified, path: path.posix.join(layout.unified, own.get('') ?? '/') }
+  if (layout.mode === 'v2') return { driver: 'v2', mount: layout.unified, path: clean(path.posix.join(layout.unified, own.get('') ?? '/')) }
   const paths: Record<string, string> = {}
   for (const m of layout.mounts) {
     const mine = m.controllers.map((c) => own.get(c)).find((p) => p !== undefined)
     if (mine === undefined) continue
-    for (const c of m.controllers) paths[c] = path.posix.join(m.mountpoint, path.posix.relative(m.root, mine))
+    for (const c of m.controllers) paths[c] = clean(path.posix.join(m.mountpoint, path.posix.relative(m.root, mine)))
   }
-  if (layout.unified) paths[''] = path.posix.join(layout.unified.mountpoint, own.get('') ?? '/')
+  if (layout.unified) paths[''] = clean(path.posix.join(layout.unified.mountpoint, own.get('') ?? '/'))
   return { driver: 'v1', paths }
 }
