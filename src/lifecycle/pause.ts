@@ -31,8 +31,8 @@ function withCgroup(g: GlobalOptions, id: string, op: string, act: (status: Live
     try {
       const rec = readState(g.root, id)
       const status = deriveStatus(g.root, rec)
-      // create records the cgroup before anything else; null is a record tsrun never writes.
-      if (!rec.cgroup) throw new TsrunError('state', 'container has no cgroup')
+      // Only a rootless container without cgroup access has none (lifecycle/cgroup.ts).
+      if (!rec.cgroup) throw new TsrunError('state', 'container has no cgroup of its own (rootless, without cgroup access)')
       act(status, openCgroup(rec.cgroup))
     } finally {
       lock.release()
