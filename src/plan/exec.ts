@@ -50,6 +50,7 @@ export function compileExecPlan(spec: Spec, proc: Process, o: ExecPlanOptions): 
     rootReadonly: false,
     noPivot: false,
     mounts: [],
+    idmaps: [],
     devices: [],
     devSymlinks: false,
     maskedPaths: [],
