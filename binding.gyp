@@ -11,6 +11,7 @@
         'addon/msg.cc',
         'addon/netdev.cc',
         'addon/pidfd.cc',
+        'addon/seccomp-enosys.cc',
         'addon/seccomp.cc',
         'addon/spawn.cc',
         'addon/tty.cc',

@@ -28,6 +28,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"seccompCompile", SeccompCompile},
       {"seccompVersion", SeccompVersion},
       {"moveNetDevice", MoveNetDevice},
+      {"seccompFlagsSupported", SeccompFlagsSupported},
   };
   for (const auto& e : table) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
   return exports;

@@ -33,6 +33,7 @@ Napi::Value SetTermios(const Napi::CallbackInfo& info);
 // seccomp.cc
 Napi::Value SeccompCompile(const Napi::CallbackInfo& info);
 Napi::Value SeccompVersion(const Napi::CallbackInfo& info);
+Napi::Value SeccompFlagsSupported(const Napi::CallbackInfo& info);
 // netdev.cc
 Napi::Value MoveNetDevice(const Napi::CallbackInfo& info);
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "addon.h"
 #include "errors.h"
@@ -22,6 +23,8 @@ void PutLe32(uint8_t* p, uint32_t v) {
 uint32_t GetLe32(const uint8_t* p) {
   return p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24;
 }
+
+constexpr size_t kMaxFds = 4;
 
 int64_t NowMs() {
   timespec ts;
@@ -41,6 +44,22 @@ bool WaitReadable(Napi::Env env, int sock, int timeoutMs) {
     if (n == 0) return false;
     if (errno != EINTR) ThrowErrno(env, errno, "poll");
   }
+}
+
+// The fds an SCM_RIGHTS message brought (CLOEXEC already), as a JS array;
+// the caller owns them.
+Napi::Array ReceivedFds(Napi::Env env, msghdr* mh) {
+  Napi::Array fds = Napi::Array::New(env);
+  for (cmsghdr* cm = CMSG_FIRSTHDR(mh); cm != nullptr; cm = CMSG_NXTHDR(mh, cm)) {
+    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
+    size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < n; i++) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+      fds.Set(fds.Length(), fd);
+    }
+  }
+  return fds;
 }
 
 }  // namespace
@@ -81,14 +100,19 @@ Napi::Value RecvMsg(const Napi::CallbackInfo& info) {
   uint8_t head[4];
   Napi::Buffer<uint8_t> payload = Napi::Buffer<uint8_t>::New(env, size - 4);
   iovec iov[2] = {{head, sizeof head}, {payload.Data(), payload.Length()}};
+  // Room for the few fds a message may carry (the seccomp listener's).
+  alignas(cmsghdr) char control[CMSG_SPACE(kMaxFds * sizeof(int))];
   msghdr mh = {};
   mh.msg_iov = iov;
   mh.msg_iovlen = 2;
+  mh.msg_control = control;
+  mh.msg_controllen = sizeof control;
   ssize_t n = RetryEintr([&] { return recvmsg(sock, &mh, MSG_CMSG_CLOEXEC); });
   if (n < 0) ThrowErrno(env, errno, "recvmsg");
   Napi::Object r = Napi::Object::New(env);
   r.Set("type", GetLe32(head));
   r.Set("payload", payload);
+  r.Set("fds", ReceivedFds(env, &mh));
   return r;
 }
 

@@ -2,9 +2,12 @@
 // built with libseccomp in the parent. The init then needs only the
 // seccomp() syscall and no library (crun's split, libcrun/seccomp.c).
 #include <seccomp.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +15,7 @@
 #include "addon.h"
 #include "errors.h"
 #include "fd.h"
+#include "seccomp-enosys.h"
 
 namespace tsrun {
 namespace {
@@ -69,7 +73,8 @@ using Ctx = std::unique_ptr<void, decltype(&seccomp_release)>;
 
 // libseccomp ANDs the conditions of one rule and rejects two on the same
 // argument; runc and crun then add one rule per condition (OR), and so do we.
-void AddRule(Napi::Env env, scmp_filter_ctx ctx, int nr, const Rule& r) {
+// A refused rule throws with `rule` = its index, for TS to name the entry.
+void AddRule(Napi::Env env, scmp_filter_ctx ctx, int nr, const Rule& r, uint32_t index) {
   bool sameArgTwice = false;
   for (size_t i = 0; i < r.args.size(); i++)
     for (size_t j = 0; j < i; j++) sameArgTwice |= r.args[i].arg == r.args[j].arg;
@@ -80,7 +85,11 @@ void AddRule(Napi::Env env, scmp_filter_ctx ctx, int nr, const Rule& r) {
     for (size_t i = 0; i < r.args.size() && ret == 0; i++)
       ret = seccomp_rule_add_array(ctx, r.action, nr, 1, &r.args[i]);
   }
-  if (ret < 0) ThrowErrno(env, -ret, "seccomp_rule_add", r.syscall);
+  if (ret < 0) {
+    Napi::Error e = ErrnoError(env, -ret, "seccomp_rule_add", r.syscall);
+    e.Set("rule", Napi::Number::New(env, index));
+    throw e;
+  }
 }
 
 void AddArches(Napi::Env env, scmp_filter_ctx ctx, const std::vector<uint32_t>& arches) {
@@ -93,16 +102,19 @@ void AddArches(Napi::Env env, scmp_filter_ctx ctx, const std::vector<uint32_t>& 
 }
 
 // libseccomp 2.5 exports only to an fd; a memfd keeps it off the disk.
-Napi::Buffer<uint8_t> ExportBpf(Napi::Env env, scmp_filter_ctx ctx) {
+// `stub` goes in front (its jumps are relative, so the filter is unchanged).
+Napi::Buffer<uint8_t> ExportBpf(Napi::Env env, scmp_filter_ctx ctx, const std::vector<sock_filter>& stub) {
   Fd mem(memfd_create("seccomp-bpf", MFD_CLOEXEC));
   if (mem.get() < 0) ThrowErrno(env, errno, "memfd_create");
   int ret = seccomp_export_bpf(ctx, mem.get());
   if (ret < 0) ThrowErrno(env, -ret, "seccomp_export_bpf");
   struct stat st;
   if (fstat(mem.get(), &st) < 0) ThrowErrno(env, errno, "fstat");
-  auto out = Napi::Buffer<uint8_t>::New(env, st.st_size);
+  size_t head = stub.size() * sizeof(sock_filter);
+  auto out = Napi::Buffer<uint8_t>::New(env, head + st.st_size);
+  memcpy(out.Data(), stub.data(), head);
   for (off_t done = 0; done < st.st_size;) {
-    ssize_t n = pread(mem.get(), out.Data() + done, st.st_size - done, done);
+    ssize_t n = pread(mem.get(), out.Data() + head + done, st.st_size - done, done);
     if (n <= 0) ThrowErrno(env, n < 0 ? errno : EIO, "pread");
     done += n;
   }
@@ -120,16 +132,27 @@ Napi::Value SeccompCompile(const Napi::CallbackInfo& info) {
   // Binary-tree dispatch for long profiles, with runc's threshold (libseccomp
   // <= 2.5.4 misbehaves with it on empty filters). Older libseccomp: no-op.
   if (p.rules.size() > 32) seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
-  for (const Rule& r : p.rules) {
+  for (uint32_t i = 0; i < p.rules.size(); i++) {
+    const Rule& r = p.rules[i];
     // A rule with the default action is a no-op that libseccomp refuses.
     if (r.action == p.defaultAction) continue;
     // A name this libseccomp does not know is skipped, as runc does: the
     // profile may name syscalls newer than the library or kernel.
     int nr = seccomp_syscall_resolve_name(r.syscall.c_str());
     if (nr == __NR_SCMP_ERROR) continue;
-    AddRule(env, ctx.get(), nr, r);
+    AddRule(env, ctx.get(), nr, r, i);
   }
-  return ExportBpf(env, ctx.get());
+  std::vector<std::string> names;
+  for (const Rule& r : p.rules) names.push_back(r.syscall);
+  return ExportBpf(env, ctx.get(), EnosysStub(p.defaultAction, p.arches, names));
+}
+
+// The kernel checks the flags before it reads the program: EFAULT for a
+// NULL program means the flags were accepted (runc's probe, seccomp_linux.go).
+Napi::Value SeccompFlagsSupported(const Napi::CallbackInfo& info) {
+  uint32_t flags = info[0].As<Napi::Number>().Uint32Value();
+  bool ok = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, nullptr) < 0 && errno == EFAULT;
+  return Napi::Boolean::New(info.Env(), ok);
 }
 
 Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {

@@ -12,7 +12,8 @@ import { TsrunError } from './errors'
 export interface SpawnResult { pid: number; pidfd: number; sock: number }
 /** How a process ended: exactly one of the two is a number. */
 export interface ExitStatus { code: number | null; signal: number | null }
-export interface Message { type: number; payload: Buffer }
+/** One init message; `fds` came with it as SCM_RIGHTS (CLOEXEC, the caller closes them). */
+export interface Message { type: number; payload: Buffer; fds: number[] }
 
 export interface SeccompArg { index: number; op: number; value: bigint; valueTwo: bigint }
 export interface SeccompRule { syscall: string; action: number; errno: number; args: SeccompArg[] }
@@ -62,7 +63,9 @@ export interface Addon {
   setTermios(fd: number, saved: Buffer): void
   /**
    * Compiles a profile to raw BPF (struct sock_filter[], 8 bytes each) with libseccomp. Skips syscall
-   * names libseccomp does not know and rules whose action is the default, as runc does.
+   * names libseccomp does not know and rules whose action is the default, as runc does; under a refusing
+   * default, prepends runc's stub giving ENOSYS to syscalls newer than the profile. A rule libseccomp
+   * refuses throws with `rule`, its index.
    */
   seccompCompile(profile: SeccompProfile): Buffer
   /** libseccomp's version, e.g. "2.5.4". */
@@ -73,6 +76,8 @@ export interface Addon {
    * "link down", "move to the container's network namespace", "add address", "link up").
    */
   moveNetDevice(name: string, newName: string, netnsPath: string): void
+  /** Whether this kernel's seccomp(2) accepts these SECCOMP_FILTER_FLAG_* bits together. */
+  seccompFlagsSupported(flags: number): boolean
 }
 
 // dist/tsrun.js (the bundle) and src/addon.ts (tests) both sit one level below the package root.

@@ -19,20 +19,29 @@
 #include "init.h"
 
 /* The BPF was compiled by libseccomp in the parent (crun's split), so all
- * we need here is the seccomp() syscall. */
-static int install_seccomp(const struct plan *p)
+ * we need here is the seccomp() syscall. With a SCMP_ACT_NOTIFY rule the
+ * kernel hands back the listener fd; it goes to the parent at once and is
+ * closed here, so the container never holds it. */
+static int install_seccomp(struct init *in)
 {
+	const struct plan *p = &in->p;
 	struct sock_fprog prog = {
 		.len = p->n_seccomp_bpf / sizeof(struct sock_filter),
 		.filter = (struct sock_filter *)p->seccomp_bpf,
 	};
+	int fd;
 
-	if (!p->n_seccomp_bpf)
+	if (!p->n_seccomp_bpf || in->seccomp_done)
 		return 0;
 	if (p->n_seccomp_bpf % sizeof(struct sock_filter) || prog.len > BPF_MAXINSNS)
 		return errf(STEP_SECCOMP, EINVAL, "bad program size %zu", p->n_seccomp_bpf);
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->seccomp_flags, &prog) < 0)
+	if ((fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->seccomp_flags, &prog)) < 0)
 		return errf(STEP_SECCOMP, errno, "%u instructions, flags 0x%x", prog.len, p->seccomp_flags);
+	in->seccomp_done = true;
+	if (p->seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+		send_fd(MSG_SECCOMP_FD, fd);
+		close(fd);
+	}
 	return 0;
 }
 
@@ -41,12 +50,20 @@ static int install_seccomp(const struct plan *p)
  * capset, prctl, the socket, the fifo) must pass it, as under runc. */
 int seccomp_early(struct init *in)
 {
-	return in->p.no_new_privileges ? 0 : install_seccomp(&in->p);
+	return in->p.no_new_privileges ? 0 : install_seccomp(in);
+}
+
+/* A listener fd can only reach the parent while the socket is open: such a
+ * filter goes in just before READY, so the fifo wait and the startContainer
+ * hooks run under it (runc installs every filter there). */
+int seccomp_listener(struct init *in)
+{
+	return in->p.seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER ? install_seccomp(in) : 0;
 }
 
 int seccomp_late(struct init *in)
 {
-	return in->p.no_new_privileges ? install_seccomp(&in->p) : 0;
+	return in->p.no_new_privileges ? install_seccomp(in) : 0;
 }
 
 int drop_bounding(struct init *in)

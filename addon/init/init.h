@@ -89,6 +89,7 @@ struct init {
 	int *idmap_fds;      /* per plan mount: its detached idmapped tree, or -1 */
 	bool mntns;          /* we own a mount namespace: safe to touch "/" */
 	bool pdeathsig;      /* PR_SET_PDEATHSIG is ours to restore after setresuid */
+	bool seccomp_done;   /* the filter is in force: install it once */
 	char *state; size_t n_state;   /* container state JSON for in-container hooks */
 	char *exec_path;     /* args[0] resolved in the container's PATH */
 	int join_root;       /* exec: O_PATH of the container's root, until chroot */
@@ -100,6 +101,7 @@ int errf(int step, int err, const char *fmt, ...) __attribute__((format(printf, 
 void fail(int fallback_step) __attribute__((noreturn));
 extern int report_sock;   /* the parent's socket; -1 once GO closed it */
 void send_msg(uint32_t type, const void *payload, size_t len);
+void send_fd(uint32_t type, int fd);
 size_t recv_msg(uint32_t want, uint8_t **payload);
 void report_to_stderr(void);
 const char *errno_name(int err);
@@ -144,6 +146,7 @@ int drop_bounding(struct init *in);
 int switch_user(struct init *in);
 int apply_caps(struct init *in);
 int set_umask_nnp(struct init *in);
+int seccomp_listener(struct init *in);
 int seccomp_late(struct init *in);
 int close_fds(struct init *in);
 int sync_ready(struct init *in);

@@ -76,6 +76,7 @@ static const struct step_entry create_steps[] = {
 	 * execve (start_container): none of our own syscalls — the socket,
 	 * the fifo, close_range — has to pass the container's profile. */
 	{ STEP_CLOSE_FDS, close_fds },            /* CVE-2024-21626: no host fd survives */
+	{ STEP_SECCOMP, seccomp_listener },       /* a notify fd needs the socket: now */
 	{ STEP_PROTOCOL, sync_ready },            /* "sync 4": READY, then GO */
 };
 
@@ -105,6 +106,7 @@ static const struct step_entry exec_steps[] = {
 	{ STEP_IO_PRIORITY, set_io_priority },
 	{ STEP_MEMORY_POLICY, set_memory_policy },
 	{ STEP_CLOSE_FDS, close_fds },            /* the pidfd and root fd are gone already */
+	{ STEP_SECCOMP, seccomp_listener },
 	{ STEP_PROTOCOL, sync_ready },
 };
 

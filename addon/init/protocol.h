@@ -18,6 +18,12 @@
  *                                   <-  HOOKS_PLEASE(5)       mounts done, before pivot:
  *                                       run prestart + createRuntime hooks
  *   HOOKS_DONE(6) state JSON  ->        (stdin of createContainer/startContainer hooks)
+ *                                   <-  SECCOMP_FD(30) [fd]   the filter's notify listener
+ *                                       (SCM_RIGHTS), right after installing a filter
+ *                                       with a SCMP_ACT_NOTIFY rule; no reply: the
+ *                                       parent hands it to linux.seccomp.listenerPath
+ *                                       before it reads READY, so a notified syscall
+ *                                       of ours only waits for the listener
  *                                   <-  READY(7)              about to wait on the fifo
  *   GO(8) [state JSON]        ->        created recorded; a non-empty payload replaces
  *                                       the state given to startContainer hooks
@@ -41,6 +47,7 @@ enum msg_type {
 	MSG_READY = 7,
 	MSG_GO = 8,
 	MSG_ERROR = 9,
+	MSG_SECCOMP_FD = 30,
 };
 
 /* Plan encoding: records `u32 tag, u32 len, payload`, little endian, no

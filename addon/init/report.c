@@ -109,10 +109,22 @@ void fail(int fallback_step)
 	_exit(1);
 }
 
-void send_msg(uint32_t type, const void *payload, size_t len)
+/* fd >= 0 travels with the message as SCM_RIGHTS. */
+static void send_with_fd(uint32_t type, const void *payload, size_t len, int fd)
 {
 	struct iovec iov[2] = { { &type, 4 }, { (void *)payload, len } };
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
+
+	if (fd >= 0) {
+		mh.msg_control = control.buf;
+		mh.msg_controllen = sizeof(control.buf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
 
 	/* MSG_NOSIGNAL: a vanished parent must not kill us with SIGPIPE
 	 * before we notice; there is nobody left to report to either way. */
@@ -123,6 +135,16 @@ void send_msg(uint32_t type, const void *payload, size_t len)
 		report_to_stderr();
 		_exit(1);
 	}
+}
+
+void send_msg(uint32_t type, const void *payload, size_t len)
+{
+	send_with_fd(type, payload, len, -1);
+}
+
+void send_fd(uint32_t type, int fd)
+{
+	send_with_fd(type, NULL, 0, fd);
 }
 
 /* Every sync is one request and one expected reply; anything else means

@@ -1,6 +1,7 @@
 // Rules for linux.seccomp, linux.memoryPolicy and linux.personality that the enums in the schema
 // can't express. Seccomp rules follow config-linux.md and runc's
 // libcontainer/seccomp (errors that would otherwise come from inside the init).
+import { SCMP } from '../addon'
 import { type Check, configError } from './check'
 import { parseIdList } from './idlist'
 import type { LinuxSeccompAction } from './spec.generated'
@@ -22,6 +23,15 @@ export const seccomp: Check = (spec) => {
   if (s.defaultErrnoRet !== undefined && !takesErrno(s.defaultAction)) {
     throw configError(`${at}/defaultErrnoRet`, `errno return code is not supported for action ${s.defaultAction}`)
   }
+  s.architectures?.forEach((arch, i) => {
+    if (SCMP.ARCH[arch.slice('SCMP_ARCH_'.length)] === undefined) {
+      throw configError(`${at}/architectures/${i}`, `${arch} is not supported by this build's libseccomp`)
+    }
+  })
+  // The kernel takes this flag only with a listener (seccomp_set_mode_filter).
+  if (s.flags?.includes('SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV') && !s.syscalls?.some((r) => r.action === 'SCMP_ACT_NOTIFY')) {
+    throw configError(`${at}/flags`, 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs a SCMP_ACT_NOTIFY rule')
+  }
   if (s.listenerMetadata && !s.listenerPath) {
     throw configError(`${at}/listenerMetadata`, 'listenerMetadata must not be set without listenerPath')
   }
@@ -35,6 +45,9 @@ export const seccomp: Check = (spec) => {
     })
     if (rule.action === 'SCMP_ACT_NOTIFY') {
       if (rule.names.includes('write')) throw configError(`${r}/names`, 'SCMP_ACT_NOTIFY cannot be used for the write syscall')
+      // tsrun-init hands the listener fd to tsrun with sendmsg(2): notifying
+      // it would wait for a listener that has not got the fd yet.
+      if (rule.names.includes('sendmsg')) throw configError(`${r}/names`, 'SCMP_ACT_NOTIFY cannot be used for the sendmsg syscall')
       // runc finds this only after the container is started; we know it now.
       if (!s.listenerPath) throw configError(`${at}/listenerPath`, 'seccomp listenerPath is not set')
     }

@@ -2,7 +2,9 @@
 // list only what src/plan, src/cgroups and tsrun-init actually implement, and
 // update this file in the same change that adds or drops a feature.
 import { readFileSync } from 'fs'
-import type { Features } from '../bundle/spec.generated'
+import { SCMP, addon } from '../addon'
+import type { Features, LinuxSeccompArch, LinuxSeccompFlag, LinuxSeccompOperator } from '../bundle/spec.generated'
+import { FILTER_FLAGS } from '../plan/seccomp'
 import { SPEC_VERSION } from './table'
 
 /** Bit n of a capability set is CAP_NAMES[n] (linux/capability.h). */
@@ -35,6 +37,24 @@ const MOUNT_OPTIONS = [
   'runbindable', 'rw', 'shared', 'silent', 'slave', 'strictatime', 'suid', 'symfollow', 'sync', 'unbindable',
 ]
 
+const WAIT_KILLABLE_RECV = 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'
+const NEW_LISTENER = 8
+
+/** What src/plan/seccomp.ts maps, and the flags this kernel takes (probed). */
+function seccompFeatures(): NonNullable<NonNullable<Features['linux']>['seccomp']> {
+  const knownFlags = Object.keys(FILTER_FLAGS) as LinuxSeccompFlag[]
+  return {
+    enabled: true,
+    actions: ['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD',
+      'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP'],
+    operators: Object.keys(SCMP.CMP).map((op) => `SCMP_CMP_${op}` as LinuxSeccompOperator).sort(),
+    archs: Object.keys(SCMP.ARCH).map((a) => `SCMP_ARCH_${a}` as LinuxSeccompArch).sort(),
+    knownFlags,
+    // The kernel takes WAIT_KILLABLE_RECV only with a listener.
+    supportedFlags: knownFlags.filter((f) => addon.seccompFlagsSupported(FILTER_FLAGS[f] | (f === WAIT_KILLABLE_RECV ? NEW_LISTENER : 0))),
+  }
+}
+
 export function features(): Features {
   return {
     ociVersionMin: '1.0.0',
@@ -45,18 +65,7 @@ export function features(): Features {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: kernelCaps(),
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
-      seccomp: {
-        enabled: true,
-        // No SCMP_ACT_NOTIFY: the plan has no seccomp listener.
-        actions: ['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD',
-          'SCMP_ACT_LOG', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP'],
-        operators: ['SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_LE', 'SCMP_CMP_LT', 'SCMP_CMP_MASKED_EQ',
-          'SCMP_CMP_NE'],
-        archs: ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM', 'SCMP_ARCH_MIPS', 'SCMP_ARCH_MIPS64', 'SCMP_ARCH_MIPS64N32',
-          'SCMP_ARCH_MIPSEL', 'SCMP_ARCH_MIPSEL64', 'SCMP_ARCH_MIPSEL64N32', 'SCMP_ARCH_PPC', 'SCMP_ARCH_PPC64',
-          'SCMP_ARCH_PPC64LE', 'SCMP_ARCH_RISCV64', 'SCMP_ARCH_S390', 'SCMP_ARCH_S390X', 'SCMP_ARCH_X32',
-          'SCMP_ARCH_X86', 'SCMP_ARCH_X86_64'],
-      },
+      seccomp: seccompFeatures(),
       apparmor: { enabled: false },
       selinux: { enabled: false },
       // No resctrl driver: intelRdt is refused (src/bundle/checks-host.ts).
@@ -69,5 +78,6 @@ export function features(): Features {
       mountExtensions: { idmap: { enabled: true } },
       netDevices: { enabled: true },
     },
+    annotations: { 'io.github.seccomp.libseccomp.version': addon.seccompVersion() },
   }
 }

@@ -29,6 +29,7 @@ import { moveNetDevices } from './netdevices'
 import { hookState } from './oci-state'
 import { killAndReap, reapExited } from './process'
 import { Rollback } from './rollback'
+import { sendToListener } from './seccomp-listener'
 import type { CreateOptions, GlobalOptions } from './index'
 
 export interface Created {
@@ -121,6 +122,7 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
         moveNetDevices(spec, pid)
         return runCreateHooks(spec, rec, pid)
       },
+      seccompFd: (fd, pid) => sendToListener(spec.linux?.seccomp, fd, pid, hookState(rec, 'creating', pid)),
     })
     let pidfd = child.pidfd
     if (pid !== child.pid) {

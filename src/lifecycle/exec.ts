@@ -21,7 +21,9 @@ import { execProcess, subCgroupPaths } from './exec-process'
 import { exitCodeOf, forwardSignals } from './foreground'
 import { releaseInit, talkToInit } from './init-channel'
 import { killAndReap, reapExited } from './process'
+import { hookState } from './oci-state'
 import { Rollback } from './rollback'
+import { sendToListener } from './seccomp-listener'
 import type { ExecOptions, GlobalOptions } from './index'
 
 /** runc's: every failure of exec exits 255 with "exec failed: ...". */
@@ -95,6 +97,8 @@ function startProcess(g: GlobalOptions, o: ExecOptions): Started {
       writeUserMaps: () => { throw new TsrunError('init', 'unexpected id-map request from tsrun-init') },
       childPid: () => {},
       runtimeHooks: () => { throw new TsrunError('init', 'unexpected hooks request from tsrun-init') },
+      // As runc: the state is the container's (its init's pid), the pid the new process's.
+      seccompFd: (fd, pid) => sendToListener(spec.linux?.seccomp, fd, pid, hookState(rec, 'running')),
     })
     let pidfd = child.pidfd
     if (pid !== child.pid) {

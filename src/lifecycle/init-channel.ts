@@ -2,7 +2,7 @@
 // addon/init/protocol.h): send the plan, answer the init's requests until it
 // is READY, or turn its ERROR into one TsrunError naming the failed step.
 import * as fs from 'node:fs'
-import { addon, type SpawnResult } from '../addon'
+import { addon, type Message, type SpawnResult } from '../addon'
 import { TsrunError } from '../errors'
 import { MsgType, decodeError, encodePlan, formatInitError } from '../plan/protocol'
 import type { InitPlan } from '../plan/types'
@@ -14,6 +14,8 @@ export interface InitRequests {
   childPid(pid: number): void
   /** run prestart/createRuntime hooks; returns the state JSON for the init's own hooks */
   runtimeHooks(pid: number): string
+  /** pass the seccomp notify fd of the process `pid` on to its listener (we close fd after) */
+  seccompFd(fd: number, pid: number): void
 }
 
 /** Runs the conversation up to READY; returns the container process's pid. */
@@ -23,6 +25,11 @@ export function talkToInit(child: SpawnResult, plan: InitPlan, req: InitRequests
   for (;;) {
     const m = addon.recvMsg(child.sock, -1)
     if (m === null) throw initVanished(child)
+    if (m.type === MsgType.SECCOMP_FD) {
+      withFd(m, (fd) => req.seccompFd(fd, pid))
+      continue
+    }
+    m.fds.forEach((fd) => fs.closeSync(fd))
     switch (m.type) {
       case MsgType.USERNS_MAP_PLEASE:
         req.writeUserMaps()
@@ -61,7 +68,18 @@ export function releaseInit(sock: number, state?: string): void {
     fs.closeSync(sock)
   }
   if (m !== null) {
+    m.fds.forEach((fd) => fs.closeSync(fd))
     throw m.type === MsgType.ERROR ? initError(m.payload) : new TsrunError('init', `unexpected message ${m.type} from tsrun-init`)
+  }
+}
+
+/** Runs `use` on the one fd `m` carried, and closes every fd it brought. */
+function withFd(m: Message, use: (fd: number) => void): void {
+  try {
+    if (m.fds.length !== 1) throw new TsrunError('init', `message ${m.type} from tsrun-init carried ${m.fds.length} fds, not 1`)
+    use(m.fds[0])
+  } finally {
+    m.fds.forEach((fd) => fs.closeSync(fd))
   }
 }
 

@@ -21,6 +21,8 @@ export const MsgType = {
   GO: 8,
   /** payload: u32 step, i32 errno, UTF-8 detail */
   ERROR: 9,
+  /** no payload; the seccomp notify listener fd comes as SCM_RIGHTS */
+  SECCOMP_FD: 30,
 } as const
 export type MsgType = (typeof MsgType)[keyof typeof MsgType]
 

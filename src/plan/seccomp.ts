@@ -1,10 +1,10 @@
 // linux.seccomp → libseccomp's numbers, compiled to BPF by the addon in the
 // parent (crun's split): tsrun-init only calls seccomp(2) with the bytes.
-// Names were checked by the schema; what the plan can't carry yet (a notify
-// listener) is refused here rather than silently dropped.
+// Names, archs and rule shapes were checked by src/bundle (checks-linux.ts);
+// what libseccomp still refuses is reported here by its JSON pointer.
 import { SCMP, addon, type SeccompRule } from '../addon'
 import type { LinuxSeccomp, LinuxSeccompAction, LinuxSeccompArg } from '../bundle/spec.generated'
-import { TsrunError } from '../errors'
+import { configError } from '../bundle/check'
 
 /** SCMP_ACT_* with the errno/trace-number field left 0: the addon folds errnoRet in. */
 const ACTIONS: Record<LinuxSeccompAction, number> = {
@@ -20,17 +20,29 @@ const ACTIONS: Record<LinuxSeccompAction, number> = {
 }
 
 /** SECCOMP_FILTER_FLAG_* (<linux/seccomp.h>) for seccomp(2) itself. */
-const FLAGS: Record<string, number> = {
+export const FILTER_FLAGS: Record<string, number> = {
   SECCOMP_FILTER_FLAG_TSYNC: 1, SECCOMP_FILTER_FLAG_LOG: 2, SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 32,
 }
+const NEW_LISTENER = 8
+const TSYNC = 1
+const TSYNC_ESRCH = 16
 
 const EPERM = 1
 const U64_MAX = (1n << 64n) - 1n
 
-function action(name: LinuxSeccompAction, where: string): number {
-  if (name === 'SCMP_ACT_NOTIFY') throw new TsrunError('config', `${where}: SCMP_ACT_NOTIFY is not supported yet`)
-  return ACTIONS[name]
+/** Where the notify listener fd goes (config-linux.md, listenerPath). */
+export interface SeccompListener { path: string; metadata: string }
+
+export interface CompiledSeccomp {
+  bpf: Uint8Array
+  flags: number
+}
+
+/** Where the init's notify fd goes; null when no rule notifies (the init then sends none). */
+export function listenerOf(s: LinuxSeccomp | undefined): SeccompListener | null {
+  if (!s?.syscalls?.some((sc) => sc.action === 'SCMP_ACT_NOTIFY')) return null
+  return { path: s.listenerPath ?? '', metadata: s.listenerMetadata ?? '' }
 }
 
 // JSON numbers near 2^64 arrive rounded up: clamp to the largest u64.
@@ -44,25 +56,40 @@ function arg(a: LinuxSeccompArg): SeccompRule['args'][number] {
   return { index: a.index, op: SCMP.CMP[a.op.slice('SCMP_CMP_'.length) as keyof typeof SCMP.CMP], value: u64(a.value), valueTwo: u64(a.valueTwo) }
 }
 
-function arch(name: string): number | undefined {
-  return SCMP.ARCH[name.slice('SCMP_ARCH_'.length) as keyof typeof SCMP.ARCH]
+/**
+ * The seccomp(2) flags: the profile's, plus NEW_LISTENER when a rule
+ * notifies. The kernel refuses TSYNC with NEW_LISTENER unless TSYNC_ESRCH
+ * says how a failed sync is reported (our init has one thread anyway).
+ */
+function filterFlags(s: LinuxSeccomp, notify: boolean): number {
+  let flags = (s.flags ?? []).reduce((f, name) => f | FILTER_FLAGS[name], 0)
+  if (notify) flags |= NEW_LISTENER
+  if (notify && flags & TSYNC) flags |= TSYNC_ESRCH
+  return flags
 }
 
 /** The BPF program and seccomp(2) flags for a profile. */
-export function compileSeccomp(s: LinuxSeccomp): { bpf: Uint8Array; flags: number } {
-  if (s.listenerPath) throw new TsrunError('config', 'linux.seccomp.listenerPath: seccomp notify listeners are not supported yet')
+export function compileSeccomp(s: LinuxSeccomp): CompiledSeccomp {
   const rules: SeccompRule[] = []
+  const where: string[] = []
   ;(s.syscalls ?? []).forEach((sc, i) => {
-    const act = action(sc.action, `linux.seccomp.syscalls[${i}]`)
     for (const syscall of sc.names) {
-      rules.push({ syscall, action: act, errno: sc.errnoRet ?? EPERM, args: (sc.args ?? []).map(arg) })
+      rules.push({ syscall, action: ACTIONS[sc.action], errno: sc.errnoRet ?? EPERM, args: (sc.args ?? []).map(arg) })
+      where.push(`/linux/seccomp/syscalls/${i}`)
     }
   })
-  const bpf = addon.seccompCompile({
-    defaultAction: action(s.defaultAction, 'linux.seccomp.defaultAction'),
-    defaultErrno: s.defaultErrnoRet ?? EPERM,
-    architectures: (s.architectures ?? []).map(arch).filter((a): a is number => a !== undefined),
-    rules,
-  })
-  return { bpf, flags: (s.flags ?? []).reduce((f, name) => f | (FLAGS[name] ?? 0), 0) }
+  let bpf: Uint8Array
+  try {
+    bpf = addon.seccompCompile({
+      defaultAction: ACTIONS[s.defaultAction],
+      defaultErrno: s.defaultErrnoRet ?? EPERM,
+      architectures: (s.architectures ?? []).map((a) => SCMP.ARCH[a.slice('SCMP_ARCH_'.length)]),
+      rules,
+    })
+  } catch (err) {
+    const rule = (err as { rule?: number }).rule
+    if (rule === undefined) throw err
+    throw configError(where[rule], `${rules[rule].syscall}: ${(err as Error).message}`)
+  }
+  return { bpf, flags: filterFlags(s, listenerOf(s) !== null) }
 }

@@ -4,6 +4,7 @@ import { join } from 'path'
 import { features, CAP_NAMES } from '../../../src/cli/features-data'
 import { command } from '../../../src/cli/features'
 import { io } from '../../../src/log'
+import { compileMount } from '../../../src/plan/mounts'
 
 const schemaDir = join(__dirname, '..', '..', '..', 'schema')
 const hasSchema = existsSync(join(schemaDir, 'features.schema.json'))
@@ -28,7 +29,22 @@ t.test('features content', async (t) => {
   t.equal(CAP_NAMES[40], 'CAP_CHECKPOINT_RESTORE')
   t.same(f.linux!.apparmor, { enabled: false })
   t.same(f.linux!.selinux, { enabled: false })
-  t.notOk(f.linux!.seccomp!.actions!.includes('SCMP_ACT_NOTIFY'))
+  const sc = f.linux!.seccomp!
+  t.equal(sc.actions!.length, 9, 'every action, SCMP_ACT_NOTIFY included')
+  t.same(sc.operators, ['SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_LE', 'SCMP_CMP_LT', 'SCMP_CMP_MASKED_EQ', 'SCMP_CMP_NE'])
+  t.ok(sc.archs!.includes('SCMP_ARCH_X86_64') && sc.archs!.includes('SCMP_ARCH_PARISC64'))
+  t.notOk(sc.archs!.includes('SCMP_ARCH_SH'), 'libseccomp 2.5 has no SuperH: not claimed')
+  t.same(sc.knownFlags, ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'])
+  // Kernel 5.19+ (these machines run 6.x) takes all four.
+  t.same(sc.supportedFlags, sc.knownFlags)
+  t.match(f.annotations!['io.github.seccomp.libseccomp.version'], /^\d+\.\d+\.\d+$/)
+})
+
+t.test('every mount option reported is one the mount compiler maps, not passed on as fs data', async (t) => {
+  for (const o of features().mountOptions!) {
+    const m = compileMount({ destination: '/x', type: 'tmpfs', source: 'tmpfs', options: [o] }, '/bundle', 0)
+    t.equal(m.data, '', o)
+  }
 })
 
 t.test('printed like runc: four-space indent, newline-terminated', async (t) => {
