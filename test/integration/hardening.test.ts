@@ -1,0 +1,231 @@
+// Attacks on the runtime from inside the container, one test each, and what
+// must stop them: the sealed init binary (CVE-2019-5736), no runtime fd and
+// no cwd outside the root (CVE-2024-21626), paths resolved inside the rootfs
+// whatever the image's symlinks say (the CVE-2025-31133 / 52565 / 52881
+// family), and masks the container cannot lift.
+import t, { type Test } from 'tap'
+import { createHash } from 'node:crypto'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { type MountInfo, REPO, type Result, Sandbox, createOnPipes, parseMountinfo, results, skipReason, statePid } from './harness'
+
+const skip = skipReason()
+if (skip) t.plan(0, skip)
+
+const sha = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex')
+
+/** The host binaries a CVE-2019-5736 attack would overwrite. */
+const HOST_BINARIES = [process.execPath, path.join(REPO, 'build', 'Release', 'tsrun-init'), path.join(REPO, 'dist', 'tsrun.js')]
+
+/** "res <name> <how a write to p failed, or ok>" (": >" opens for writing and writes nothing). */
+const tryWrite = (name: string, p: string): string =>
+  `(sh -c 'echo pwned > ${p}' 2>&1 && echo ok) | tail -n 1 | sed "s/^/res ${name} /"`
+
+/** A create that fails: one `tsrun:` line; the harness then checks that nothing is left. */
+function refused(t: Test, r: Result, why: RegExp): void {
+  t.equal(r.status, 1, 'refused')
+  t.match(r.stderr, new RegExp(`^tsrun: create [^\\n]*${why.source}[^\\n]*\\n$`), `one line: ${why.source}`)
+}
+
+t.test('CVE-2019-5736 during create: a root process in the container cannot write the init\'s /proc/PID/exe', async (t) => {
+  const s = new Sandbox(t, 'hard-exe-create')
+  const before = HOST_BINARIES.map(sha)
+  const out = path.join(s.dir, 'hook.out')
+  const exe = path.join(s.bundle, 'rootfs', 'proc', '1', 'exe')
+  // A createContainer hook runs in the container's namespaces with all of
+  // the init's privileges (before the caps are dropped): the worst case.
+  // The container's procfs is mounted at <rootfs>/proc by then.
+  s.config((c) => {
+    c.hooks = {
+      createContainer: [{
+        path: '/bin/sh',
+        args: ['sh', '-c', `{\n${[
+          `echo "res link $(readlink ${exe})"`,
+          tryWrite('write', exe),
+          `(sh -c ': >> ${exe}' 2>&1 && echo ok) | tail -n 1 | sed "s/^/res append /"`,
+        ].join('\n')}\n} > ${out}`],
+      }],
+    }
+    c.process.args = ['true']
+  })
+  const id = s.id()
+  const c = await createOnPipes(s, id)
+  t.equal(c.status, 0, c.stderr)
+  const res = results({ status: 0, signal: null, stderr: '', stdout: fs.readFileSync(out, 'utf8') })
+  t.equal(res.get('link'), '/memfd:tsrun-init (deleted)', 'pid 1 runs from a memfd, not a host file')
+  t.match(res.get('write'), /Text file busy|Operation not permitted/, 'opening it for writing fails')
+  t.match(res.get('append'), /Text file busy|Operation not permitted/, 'so does appending')
+  const pid = statePid(s, id)
+  t.equal(sha(`/proc/${pid}/exe`), before[1], 'the memfd still holds tsrun-init, unchanged')
+  t.same(HOST_BINARIES.map(sha), before, 'node, tsrun-init and tsrun.js on the host are unchanged')
+  t.equal(s.tsrun(['start', id]).status, 0, 'start')
+  await c.running.done
+})
+
+t.test('CVE-2019-5736 during start: a process with the container\'s privileges cannot even reach pid 1\'s exe', async (t) => {
+  const s = new Sandbox(t, 'hard-exe-start')
+  const before = HOST_BINARIES.map(sha)
+  // startContainer hooks run in the container, after the fifo opened and
+  // the caps were dropped, while pid 1 is still tsrun-init.
+  s.config((c) => {
+    c.root.readonly = false
+    c.hooks = {
+      startContainer: [{
+        path: '/bin/sh',
+        args: ['sh', '-c', `{\n${[
+          'echo "res link $(ls -l /proc/1/exe 2>&1)"',
+          'echo "res comm $(cat /proc/1/comm)"',
+          tryWrite('write', '/proc/1/exe'),
+          '(cat /proc/1/exe > /dev/null) 2>&1 | sed "s/^/res read /"',
+        ].join('\n')}\n} > /hook.out`],
+      }],
+    }
+    c.process.args = ['true']
+  })
+  const r = s.run(s.id())
+  t.equal(r.status, 0, r.stderr)
+  const res = results({ status: 0, signal: null, stderr: '', stdout: fs.readFileSync(path.join(s.bundle, 'rootfs', 'hook.out'), 'utf8') })
+  t.equal(res.get('comm'), 'tsrun:[INIT]', 'the hook ran while pid 1 was still the init')
+  t.match(res.get('link'), /Permission denied/, 'the init is not dumpable: its exe link is out of reach')
+  t.match(res.get('write'), /Permission denied/, 'writing fails')
+  t.match(res.get('read'), /Permission denied/, 'reading fails')
+  t.same(HOST_BINARIES.map(sha), before, 'the host binaries are unchanged')
+})
+
+t.test('CVE-2024-21626: a process.cwd through /proc/self/fd/N is refused or stays inside the root', async (t) => {
+  const s = new Sandbox(t, 'hard-cwd')
+  const marker = path.join(s.dir, 'host-marker')
+  fs.writeFileSync(marker, 'host secret\n')
+  const up = '../'.repeat(20)
+  for (let fd = 3; fd <= 9; fd++) {
+    s.config((c) => {
+      c.process.cwd = `/proc/self/fd/${fd}`
+      c.process.args = ['sh', '-c', `cat ${up}${marker.slice(1)} 2>/dev/null && echo ESCAPED; echo "res cwd $(pwd)"; true`]
+    })
+    const r = s.run(s.id(`-${fd}`))
+    t.notMatch(r.stdout, /ESCAPED|host secret/, `fd ${fd}: the host is not reachable from the cwd`)
+    if (r.status === 0) {
+      t.equal(r.stderr, '', `fd ${fd}: ran without a word`)
+      t.match(results(r).get('cwd'), /^\//, `fd ${fd}: the cwd is a path inside the container`)
+    } else {
+      t.match(r.stderr, /^tsrun: create [^\n]*chdir[^\n]*\n$/, `fd ${fd}: refused at chdir, in one line`)
+    }
+  }
+})
+
+t.test('a rootfs whose /proc is a symlink to the host is refused, and nothing is mounted there', async (t) => {
+  const s = new Sandbox(t, 'hard-proc-link')
+  const hostDir = path.join(s.dir, 'host-proc')
+  fs.mkdirSync(hostDir)
+  const rootfs = path.join(s.bundle, 'rootfs')
+  fs.rmSync(path.join(rootfs, 'proc'), { recursive: true, force: true })
+  fs.symlinkSync(hostDir, path.join(rootfs, 'proc'))
+  fs.mkdirSync(path.join(rootfs, hostDir), { recursive: true })
+  s.config()
+  refused(t, s.run(s.id()), /\/proc/)
+  t.same(fs.readdirSync(hostDir), [], 'the host directory is untouched')
+  t.same(fs.readdirSync(path.join(rootfs, hostDir)), [], 'no procfs was mounted at the link\'s target either')
+})
+
+t.test('a rootfs whose /dev is a symlink to the host: devices and /dev links are made inside the rootfs', async (t) => {
+  const s = new Sandbox(t, 'hard-dev-link')
+  const hostDev = path.join(s.dir, 'host-dev')
+  fs.mkdirSync(hostDev)
+  const rootfs = path.join(s.bundle, 'rootfs')
+  fs.rmSync(path.join(rootfs, 'dev'), { recursive: true, force: true })
+  fs.symlinkSync(hostDev, path.join(rootfs, 'dev'))
+  s.config((c) => {
+    c.root.readonly = false
+    // No tmpfs on /dev: the devices go straight into the image's /dev.
+    c.mounts = c.mounts.filter((m: { destination: string }) => !m.destination.startsWith('/dev'))
+    c.process.args = ['sh', '-c', 'echo "res null $(stat -c "%F %t:%T" /dev/null)"; echo "res fd $(readlink /dev/fd)"']
+  })
+  const r = s.run(s.id())
+  t.equal(r.status, 0, r.stderr)
+  t.equal(results(r).get('null'), 'character special file 1:3', 'the container has its /dev/null')
+  t.equal(results(r).get('fd'), '/proc/self/fd')
+  t.same(fs.readdirSync(hostDev), [], 'nothing was made in the host directory')
+  t.ok(fs.lstatSync(path.join(rootfs, hostDev, 'null')).isCharacterDevice(), 'the node sits at the link\'s target inside the rootfs')
+})
+
+t.test('an image /dev/null that leads to a sensitive file is never bound over a masked path (CVE-2025-31133)', async (t) => {
+  const s = new Sandbox(t, 'hard-devnull')
+  const rootfs = path.join(s.bundle, 'rootfs')
+  const corePattern = fs.readFileSync('/proc/sys/kernel/core_pattern', 'utf8')
+  fs.rmSync(path.join(rootfs, 'dev'), { recursive: true, force: true })
+  fs.mkdirSync(path.join(rootfs, 'dev'))
+  fs.symlinkSync('/proc/sys/kernel/core_pattern', path.join(rootfs, 'dev', 'null'))
+  s.config((c) => {
+    c.mounts = c.mounts.filter((m: { destination: string }) => !m.destination.startsWith('/dev'))
+    c.linux.readonlyPaths = []
+    c.process.args = ['sh', '-c', 'echo "|/tmp/pwned" > /proc/keys; cat /proc/keys']
+  })
+  refused(t, s.run(s.id()), /mask path \/dev\/null is not the null device/)
+  t.equal(fs.readFileSync('/proc/sys/kernel/core_pattern', 'utf8'), corePattern, 'the host\'s core_pattern is unchanged')
+})
+
+t.test('maskedPaths and readonlyPaths through symlinks to the host stay inside the rootfs', async (t) => {
+  const s = new Sandbox(t, 'hard-mask-link')
+  const rootfs = path.join(s.bundle, 'rootfs')
+  const hostSecret = path.join(s.dir, 'host-secret')
+  const hostRo = path.join(s.dir, 'host-ro')
+  for (const d of [hostSecret, hostRo]) {
+    fs.mkdirSync(d)
+    fs.writeFileSync(path.join(d, 'host-only'), 'host\n')
+    // The same paths inside the rootfs, with the image's own content.
+    fs.mkdirSync(path.join(rootfs, d), { recursive: true })
+    fs.writeFileSync(path.join(rootfs, d, 'image-file'), 'image\n')
+  }
+  fs.symlinkSync(hostSecret, path.join(rootfs, 'evil-mask'))
+  fs.symlinkSync(`../../../../../../..${hostRo}`, path.join(rootfs, 'etc', 'evil-ro'))
+  s.config((c) => {
+    c.root.readonly = false
+    c.linux.maskedPaths.push('/evil-mask')
+    c.linux.readonlyPaths.push('/etc/evil-ro')
+    c.process.args = ['sh', '-c', [
+      'echo "res masked $(ls -A /evil-mask | wc -l)"',
+      'echo "res ro $(ls /etc/evil-ro)"',
+      tryWrite('ro-write', '/etc/evil-ro/new'),
+      'sed "s/^/mi /" /proc/self/mountinfo',
+    ].join('\n')]
+  })
+  const r = s.run(s.id())
+  t.equal(r.status, 0, r.stderr)
+  const res = results(r)
+  t.equal(res.get('masked'), '0', 'the mask covers the link\'s target inside the rootfs')
+  t.equal(res.get('ro'), 'image-file', 'the readonly path is the image\'s directory, not the host\'s')
+  t.match(res.get('ro-write'), /Read-only file system/)
+  const mounts = parseMountinfo(r.stdout.split('\n').filter((l) => l.startsWith('mi ')).map((l) => l.slice(3)).join('\n'))
+  const at = (p: string): MountInfo | undefined => mounts.filter((m) => m.mountPoint === p).pop()
+  t.equal(at(hostSecret)?.fstype, 'tmpfs', 'the mask sits at the link\'s target as the container sees it')
+  t.ok(at(hostRo)?.options.includes('ro'), 'so does the read-only bind')
+  for (const d of [hostSecret, hostRo]) t.same(fs.readdirSync(d), ['host-only'], `${path.basename(d)}: host directory untouched`)
+})
+
+t.test('masks hold: the container cannot unmount, remount or write through them', async (t) => {
+  const s = new Sandbox(t, 'hard-mask-hold')
+  s.config((c) => {
+    c.process.args = ['sh', '-c', [
+      'echo "res umount-keys $(umount /proc/keys 2>&1)"',
+      'echo "res umount-firmware $(umount /sys/firmware 2>&1)"',
+      'echo "res remount-sys $(mount -o remount,rw /proc/sys 2>&1)"',
+      'echo "res remount-bind $(mount -o remount,bind,rw /proc/sys 2>&1)"',
+      'echo "res keys $(cat /proc/keys | wc -c)"',
+      tryWrite('sysrq', '/proc/sysrq-trigger'),
+      tryWrite('core-pattern', '/proc/sys/kernel/core_pattern'),
+      'echo "res status $(grep -E "^(CapEff|CapBnd|NoNewPrivs):" /proc/self/status | tr -s "\\t" " " | tr "\\n" " ")"',
+    ].join('\n')]
+  })
+  const r = s.run(s.id())
+  t.equal(r.status, 0, r.stderr)
+  const res = results(r)
+  // busybox words EPERM from mount(2) as "permission denied (are you root?)".
+  t.match(res.get('umount-keys'), /Operation not permitted|permission denied/i, '/proc/keys stays masked')
+  t.match(res.get('umount-firmware'), /Operation not permitted|permission denied/i, '/sys/firmware stays masked')
+  t.match(res.get('remount-sys'), /Operation not permitted|permission denied/i, '/proc/sys cannot be remounted read-write')
+  t.match(res.get('remount-bind'), /Operation not permitted|permission denied/i)
+  t.equal(res.get('keys'), '0', '/proc/keys reads as /dev/null')
+  if (fs.existsSync('/proc/sysrq-trigger')) t.match(res.get('sysrq'), /Read-only file system/, 'sysrq-trigger is read-only')
+  t.match(res.get('core-pattern'), /Read-only file system/, '/proc/sys is read-only')
+  t.match(res.get('status'), /CapEff: 0000000020000420 CapBnd: 0000000020000420 NoNewPrivs: 1/, 'without CAP_SYS_ADMIN, no_new_privs set')
+})
