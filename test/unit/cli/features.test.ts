@@ -42,7 +42,7 @@ t.test('features content', async (t) => {
 
 t.test('every mount option reported is one the mount compiler maps, not passed on as fs data', async (t) => {
   for (const o of features().mountOptions!) {
-    const m = compileMount({ destination: '/x', type: 'tmpfs', source: 'tmpfs', options: [o] }, '/bundle', 0)
+    const m = compileMount({ destination: '/x', type: 'tmpfs', source: 'tmpfs', options: [o] }, '/bundle')
     t.equal(m.data, '', o)
   }
 })
