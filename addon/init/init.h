@@ -131,6 +131,7 @@ int readonly_paths(struct init *in);
 int mask_paths(struct init *in);
 int set_rlimits(struct init *in);
 int set_personality(struct init *in);
+int reset_cpu_affinity(struct init *in);
 int set_scheduler(struct init *in);
 int set_io_priority(struct init *in);
 int set_memory_policy(struct init *in);

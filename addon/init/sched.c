@@ -1,5 +1,5 @@
-/* sched.c - where and how the container runs: scheduling policy, I/O
- * priority and NUMA memory policy. All three are inherited across execve,
+/* sched.c - where and how the container runs: CPU affinity, scheduling
+ * policy, I/O priority and NUMA memory policy. All are inherited across execve,
  * so setting them on ourselves sets them for the container. They run after
  * the user switch and the capability drop, as runc's standard_init does:
  * a real-time policy or the RT I/O class is then granted only when the
@@ -7,6 +7,7 @@
  * strength of the runtime's privileges. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -23,6 +24,27 @@ struct sched_attr_v1 {
 	uint64_t sched_runtime, sched_deadline, sched_period;
 	uint32_t sched_util_min, sched_util_max;
 };
+
+/* The container must not inherit the CPU affinity of whoever started
+ * tsrun (an engine pinned to one CPU would pin every container): open it
+ * to every CPU, which the kernel narrows to our cpuset cgroup, as runc's
+ * tryResetCPUAffinity does once the process is in its cgroup (ours is
+ * before the plan arrives). Best effort like runc's, which only warns: a
+ * failure leaves the inherited mask, still a valid one. Before the
+ * scheduler: SCHED_DEADLINE needs an affinity spanning its root domain. */
+int reset_cpu_affinity(struct init *in)
+{
+	cpu_set_t *all = CPU_ALLOC(8192);
+	size_t size = CPU_ALLOC_SIZE(8192);
+
+	(void)in;
+	if (all) {
+		memset(all, 0xff, size);
+		sched_setaffinity(0, size, all);
+		CPU_FREE(all);
+	}
+	return 0;
+}
 
 static const char *const policy_names[] = {
 	"SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE", "SCHED_DEADLINE",

@@ -1,10 +1,13 @@
-// How the container runs, seen from inside: linux.personality (uname -m and
+// How the container runs, seen from inside: CPU affinity (not inherited from
+// whoever started tsrun), linux.personality (uname -m and
 // /proc/self/personality), process.scheduler (/proc/self/sched and the nice
 // value in /proc/self/stat), process.ioPriority (busybox ionice) and
 // linux.memoryPolicy (/proc/self/numa_maps); and each one's refusals: one
 // clear line, nothing left behind.
 import t from 'tap'
-import { type Config, Sandbox, fails, results, skipReason } from './harness'
+import { spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import { type Config, Sandbox, cliArgv, cliEnv, fails, results, skipReason } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
@@ -40,6 +43,21 @@ t.test('LINUX32 personality: uname -m says i686', async (t) => {
   })
   const r2 = s.run(s.id('-linux'))
   t.equal(results(r2).get('machine'), 'x86_64', 'LINUX keeps the native machine name')
+})
+
+t.test('a tsrun pinned to one CPU does not pin its container', async (t) => {
+  const allowed = (text: string) => /^Cpus_allowed_list:\s*(\S+)/m.exec(text)?.[1]
+  const ours = allowed(fs.readFileSync('/proc/self/status', 'utf8'))
+  if (ours === '0' || spawnSync('taskset', ['-V']).status !== 0) {
+    t.plan(0, 'needs taskset(1) and more than one CPU')
+    return
+  }
+  const s = new Sandbox(t, 'sched-affinity')
+  s.config((c) => { c.process.args = ['grep', 'Cpus_allowed_list', '/proc/self/status'] })
+  const [cmd, args] = cliArgv(['--root', s.root, 'run', '-b', s.bundle, s.id()])
+  const r = spawnSync('taskset', ['-c', '0', cmd, ...args], { encoding: 'utf8', env: cliEnv(), timeout: 60_000 })
+  t.equal(r.status, 0, r.stderr)
+  t.equal(allowed(r.stdout), ours, 'the container may run on every CPU its cgroup allows')
 })
 
 t.test('scheduler policies', async (t) => {
