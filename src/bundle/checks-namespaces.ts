@@ -86,8 +86,12 @@ export const timeNamespace: Check = (spec) => {
       'time namespace enabled, but both namespace path and time offsets specified -- you may only provide one',
     )
   }
-  for (const clock of Object.keys(offsets ?? {})) {
+  for (const [clock, o] of Object.entries(offsets ?? {})) {
     if (!CLOCKS.includes(clock)) throw configError(ptr('linux', 'timeOffsets', clock), `unknown clock "${clock}" (want boottime or monotonic)`)
+    // time_namespaces(7): the kernel takes nanoseconds below one second only.
+    if ((o?.nanosecs ?? 0) >= 1e9) {
+      throw configError(ptr('linux', 'timeOffsets', clock, 'nanosecs'), `${o?.nanosecs} is not below 1000000000 (one second)`)
+    }
   }
 }
 

@@ -107,6 +107,8 @@ const semanticCases: [doc: string, mutate: Mutate, want: string | RegExp, o?: Pa
     'config.json: /linux/timeOffsets: time namespace enabled, but both namespace path and time offsets specified -- you may only provide one'],
   ['unknown clock', (c) => { c.linux.namespaces.push({ type: 'time' }); c.linux.timeOffsets = { realtime: { secs: 1 } } },
     'config.json: /linux/timeOffsets/realtime: unknown clock "realtime" (want boottime or monotonic)'],
+  ['time offset of a second or more in nanosecs', (c) => { c.linux.namespaces.push({ type: 'time' }); c.linux.timeOffsets = { boottime: { secs: 1, nanosecs: 1e9 } } },
+    'config.json: /linux/timeOffsets/boottime/nanosecs: 1000000000 is not below 1000000000 (one second)'],
   ['net sysctl without netns', (c) => { c.linux.namespaces.splice(1, 1); c.linux.sysctl = { 'net.ipv4.ip_forward': '1' } },
     'config.json: /linux/sysctl/net.ipv4.ip_forward: sysctl "net.ipv4.ip_forward" not allowed in host network namespace'],
   ['net sysctl in a joined host netns', (c) => { c.linux.namespaces[1].path = '/proc/self/ns/net'; c.linux.sysctl = { 'net.core.somaxconn': '1' } },
