@@ -69,6 +69,20 @@ t.test('a host interface moves in, renamed, up, with its global addresses', asyn
   t.ok(await waitFor(() => !hostHas(peer)), 'the peer went with it: the namespace is gone')
 })
 
+t.test('a "%d" name is numbered by the kernel; no name keeps the host\'s', async (t) => {
+  const s = new Sandbox(t, 'netdev-names')
+  const [dev] = vethPair(t, 'c')
+  const [dev2] = vethPair(t, 'd')
+  s.config((c) => {
+    c.linux.netDevices = { [dev]: { name: 'net%d' }, [dev2]: {} }
+    c.process.args = ['sh', '-c', 'echo "res links $(ls /sys/class/net | sort | tr "\n" " ")"']
+  })
+  const r = s.run(s.id())
+  t.equal(r.status, 0, r.stderr)
+  // Sorted: "tsrun..." comes after "lo" and "net0".
+  t.equal(results(r).get('links')?.trim(), `lo net0 ${dev2}`, 'net0 and the host\'s name inside')
+})
+
 t.test('bad netDevices change nothing on the host', async (t) => {
   const s = new Sandbox(t, 'netdev-bad')
   const [dev] = vethPair(t, 'b')
