@@ -29,6 +29,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"seccompVersion", SeccompVersion},
       {"moveNetDevice", MoveNetDevice},
       {"seccompFlagsSupported", SeccompFlagsSupported},
+      {"schedSetaffinity", SchedSetaffinity},
   };
   for (const auto& e : table) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
   return exports;

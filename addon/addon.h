@@ -17,6 +17,7 @@ Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info);
 Napi::Value WaitPidfd(const Napi::CallbackInfo& info);
 Napi::Value ReapPidfd(const Napi::CallbackInfo& info);
 Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info);
+Napi::Value SchedSetaffinity(const Napi::CallbackInfo& info);
 // files.cc
 Napi::Value Flock(const Napi::CallbackInfo& info);
 Napi::Value Mkfifo(const Napi::CallbackInfo& info);

@@ -4,8 +4,11 @@
 extern "C" {
 #include <sys/pidfd.h>
 }
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+
+#include <algorithm>
 
 #include "addon.h"
 #include "errors.h"
@@ -81,6 +84,25 @@ Napi::Value ReapPidfd(const Napi::CallbackInfo& info) {
 
 Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) ThrowErrno(info.Env(), errno, "prctl PR_SET_CHILD_SUBREAPER");
+  return info.Env().Undefined();
+}
+
+// exec's execCPUAffinity.initial, set on the new process before it enters
+// the container's cgroup. The mask is sized for the highest CPU asked for.
+Napi::Value SchedSetaffinity(const Napi::CallbackInfo& info) {
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  Napi::Array cpus = info[1].As<Napi::Array>();
+  size_t max = 0;
+  for (uint32_t i = 0; i < cpus.Length(); i++) max = std::max<size_t>(max, cpus.Get(i).As<Napi::Number>().Uint32Value());
+  cpu_set_t* set = CPU_ALLOC(max + 1);
+  if (set == nullptr) ThrowErrno(info.Env(), ENOMEM, "sched_setaffinity");
+  size_t size = CPU_ALLOC_SIZE(max + 1);
+  CPU_ZERO_S(size, set);
+  for (uint32_t i = 0; i < cpus.Length(); i++) CPU_SET_S(cpus.Get(i).As<Napi::Number>().Uint32Value(), size, set);
+  int r = sched_setaffinity(pid, size, set);
+  int err = errno;
+  CPU_FREE(set);
+  if (r < 0) ThrowErrno(info.Env(), err, "sched_setaffinity");
   return info.Env().Undefined();
 }
 

@@ -78,6 +78,8 @@ export interface Addon {
   moveNetDevice(name: string, newName: string, netnsPath: string): void
   /** Whether this kernel's seccomp(2) accepts these SECCOMP_FILTER_FLAG_* bits together. */
   seccompFlagsSupported(flags: number): boolean
+  /** sched_setaffinity(2) of `pid` to exactly these CPUs. */
+  schedSetaffinity(pid: number, cpus: number[]): void
 }
 
 // dist/tsrun.js (the bundle) and src/addon.ts (tests) both sit one level below the package root.

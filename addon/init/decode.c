@@ -137,6 +137,8 @@ static const struct field plan_f[] = {
 	F(plan, T_IO_PRIORITY, K_I32, "ioPriority", io_priority),
 	{ T_SCHEDULER, K_REC, "scheduler", offsetof(struct plan, scheduler), 0, &sched_s },
 	{ T_MEMORY_POLICY, K_REC, "memoryPolicy", offsetof(struct plan, memory_policy), 0, &mempolicy_s },
+	L(plan, T_CPU_AFFINITY, K_U32_LIST, "cpuAffinity", cpu_affinity),
+	F(plan, T_KEEP_CPU_AFFINITY, K_BOOL, "keepCpuAffinity", keep_cpu_affinity),
 	F(plan, T_EXEC_PIDFD, K_I32, "execPidfd", exec_pidfd),
 	F(plan, T_EXEC_PID, K_U32, "execPid", exec_pid),
 	F(plan, T_EXEC_NS, K_U32, "execNs", exec_ns),

@@ -69,6 +69,8 @@ struct plan {
 	int32_t io_priority;                    /* -1 = leave */
 	struct plan_sched scheduler;
 	struct plan_mempolicy memory_policy;
+	uint32_t *cpu_affinity; size_t n_cpu_affinity;
+	bool keep_cpu_affinity;
 
 	struct plan_hook *create_hooks; size_t n_create_hooks;
 	struct plan_hook *start_hooks; size_t n_start_hooks;
@@ -131,7 +133,7 @@ int readonly_paths(struct init *in);
 int mask_paths(struct init *in);
 int set_rlimits(struct init *in);
 int set_personality(struct init *in);
-int reset_cpu_affinity(struct init *in);
+int set_cpu_affinity(struct init *in);
 int set_scheduler(struct init *in);
 int set_io_priority(struct init *in);
 int set_memory_policy(struct init *in);

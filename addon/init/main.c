@@ -69,7 +69,7 @@ static const struct step_entry create_steps[] = {
 	{ STEP_NO_NEW_PRIVS, set_umask_nnp },
 	/* With the container's own credentials, as runc: an RT policy needs
 	 * CAP_SYS_NICE in the container's set, not the runtime's. */
-	{ STEP_SCHEDULER, reset_cpu_affinity },   /* never fails */
+	{ STEP_CPU_AFFINITY, set_cpu_affinity },  /* before SCHED_DEADLINE, which pins it */
 	{ STEP_SCHEDULER, set_scheduler },
 	{ STEP_IO_PRIORITY, set_io_priority },
 	{ STEP_MEMORY_POLICY, set_memory_policy },
@@ -103,6 +103,7 @@ static const struct step_entry exec_steps[] = {
 	{ STEP_SETRESUID, switch_user },
 	{ STEP_CAPSET, apply_caps },
 	{ STEP_NO_NEW_PRIVS, set_umask_nnp },
+	{ STEP_CPU_AFFINITY, set_cpu_affinity },  /* execCPUAffinity.final */
 	{ STEP_SCHEDULER, set_scheduler },
 	{ STEP_IO_PRIORITY, set_io_priority },
 	{ STEP_MEMORY_POLICY, set_memory_policy },

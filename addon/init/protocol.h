@@ -79,6 +79,9 @@ enum plan_tag {
 	/* 150-179: process scheduling and memory placement */
 	T_IO_PRIORITY = 150 /* i, -1 = leave */, T_SCHEDULER = 151 /* {SC_} */,
 	T_MEMORY_POLICY = 152 /* {MP_} */,
+	/* The process's CPUs once in its cgroup: these, or with none listed,
+	 * every CPU (reset) unless T_KEEP_CPU_AFFINITY (exec's initial only). */
+	T_CPU_AFFINITY = 153 /* [u] */, T_KEEP_CPU_AFFINITY = 154 /* b */,
 	/* exec: join the running container behind this inherited pidfd (-1 =
 	 * create a container), whose host pid is T_EXEC_PID, entering the
 	 * namespaces in T_EXEC_NS (CLONE_NEW* flags that differ from ours). */
@@ -137,7 +140,7 @@ enum step {
 	STEP_CLOSE_FDS = 46,
 	/* after GO the socket is closed: these reach stderr only */
 	STEP_EXEC_FIFO = 47, STEP_START_HOOK = 48, STEP_EXEC = 49, STEP_KEYRING = 50,
-	STEP_IO_PRIORITY = 150, STEP_SCHEDULER = 151, STEP_MEMORY_POLICY = 152,
+	STEP_IO_PRIORITY = 150, STEP_SCHEDULER = 151, STEP_MEMORY_POLICY = 152, STEP_CPU_AFFINITY = 153,
 	/* exec: joining the running container */
 	STEP_JOIN = 60 /* setns by pidfd */, STEP_JOIN_ROOT = 61 /* its mount ns and root */,
 	STEP_IDMAP = 120 /* making an idmapped mount, while still root on the host */,

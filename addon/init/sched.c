@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -25,25 +26,57 @@ struct sched_attr_v1 {
 	uint32_t sched_util_min, sched_util_max;
 };
 
-/* The container must not inherit the CPU affinity of whoever started
- * tsrun (an engine pinned to one CPU would pin every container): open it
- * to every CPU, which the kernel narrows to our cpuset cgroup, as runc's
- * tryResetCPUAffinity does once the process is in its cgroup (ours is
- * before the plan arrives). Best effort like runc's, which only warns: a
- * failure leaves the inherited mask, still a valid one. Before the
- * scheduler: SCHED_DEADLINE needs an affinity spanning its root domain. */
-int reset_cpu_affinity(struct init *in)
+/* Once in its cgroup (the parent put us there before sending the plan),
+ * the process gets the CPUs the plan lists: exec's execCPUAffinity.final.
+ * With none listed it is opened to every CPU, which the kernel narrows to
+ * the cpuset, so a container never inherits the affinity of whoever started
+ * tsrun (an engine pinned to one CPU would pin them all), as runc's
+ * tryResetCPUAffinity; that reset is best effort, as runc's, which only
+ * warns: a failure leaves the inherited mask, a valid one. An exec with
+ * only an initial list keeps what the kernel gave it (config.md). Before
+ * the scheduler: SCHED_DEADLINE needs an affinity spanning its root domain. */
+/* "0-3,7" back from the sorted list, for the error. */
+static void cpu_list(const uint32_t *c, size_t n, char *buf, size_t size)
 {
-	cpu_set_t *all = CPU_ALLOC(8192);
-	size_t size = CPU_ALLOC_SIZE(8192);
+	size_t len = 0;
 
-	(void)in;
-	if (all) {
-		memset(all, 0xff, size);
-		sched_setaffinity(0, size, all);
-		CPU_FREE(all);
+	buf[0] = 0;
+	for (size_t i = 0; i < n && len < size; i++) {
+		size_t j = i;
+		while (j + 1 < n && c[j + 1] == c[j] + 1)
+			j++;
+		len += snprintf(buf + len, size - len, j > i ? "%s%u-%u" : "%s%u", i ? "," : "", c[i], c[j]);
+		i = j;
 	}
-	return 0;
+}
+
+int set_cpu_affinity(struct init *in)
+{
+	size_t size = CPU_ALLOC_SIZE(8192);
+	cpu_set_t *set;
+	int r = 0;
+
+	if (in->p.keep_cpu_affinity)
+		return 0;
+	if (!(set = CPU_ALLOC(8192)))
+		return errf(STEP_CPU_AFFINITY, ENOMEM, "cpu set");
+	if (!in->p.n_cpu_affinity) {
+		memset(set, 0xff, size);
+		sched_setaffinity(0, size, set);
+	} else {
+		CPU_ZERO_S(size, set);
+		for (size_t i = 0; i < in->p.n_cpu_affinity; i++)
+			CPU_SET_S(in->p.cpu_affinity[i], size, set);
+		if (sched_setaffinity(0, size, set) < 0) {
+			char list[256];
+			int e = errno;
+
+			cpu_list(in->p.cpu_affinity, in->p.n_cpu_affinity, list, sizeof(list));
+			r = errf(STEP_CPU_AFFINITY, e, "final %s", list);
+		}
+	}
+	CPU_FREE(set);
+	return r;
 }
 
 static const char *const policy_names[] = {

@@ -12,7 +12,7 @@ import { openCgroup } from '../cgroups/driver'
 import { subCgroup } from '../cgroups/path'
 import { TsrunError, wrap } from '../errors'
 import type { Relay } from '../console/relay'
-import { compileExecPlan } from '../plan/exec'
+import { compileExecPlan, execAffinity } from '../plan/exec'
 import { NAMESPACE_FLAGS } from '../plan/constants'
 import { deriveStatus, initAlive } from '../state/status'
 import { EXEC_CONFIG_FILE, containerDir, readState, type StateRecord } from '../state/store'
@@ -92,6 +92,9 @@ function startProcess(g: GlobalOptions, o: ExecOptions): Started {
     const child = addon.spawnInit(initPath, 0, [...inheritedFds(o.preserveFds, consoleFd), initPidfd])
     const owned = { pidfd: child.pidfd }
     undo.push('init process', () => { fs.closeSync(child.sock); if (owned.pidfd >= 0) killAndReap(owned.pidfd) })
+    // execCPUAffinity.initial: where the process runs until its cgroup
+    // (and then `final`, set by the init) decides.
+    setInitialAffinity(child.pid, execAffinity(spec, proc).initial)
     if (rec.cgroup) openCgroup(subs.size > 0 ? subCgroup(rec.cgroup, subs) : rec.cgroup).apply(child.pid)
     const pid = talkToInit(child, plan, {
       writeUserMaps: () => { throw new TsrunError('init', 'unexpected id-map request from tsrun-init') },
@@ -128,6 +131,15 @@ function startProcess(g: GlobalOptions, o: ExecOptions): Started {
   } catch (err) {
     undo.run()
     throw err
+  }
+}
+
+function setInitialAffinity(pid: number, cpus: number[]): void {
+  if (cpus.length === 0) return
+  try {
+    addon.schedSetaffinity(pid, cpus)
+  } catch (err) {
+    throw new TsrunError('system', `execCPUAffinity initial ${cpus.join(',')}`, { cause: err })
   }
 }
 

@@ -93,6 +93,9 @@ export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
     preserveFds: o.preserveFds,
     createContainerHooks: compileHooks(spec.hooks?.createContainer),
     startContainerHooks: compileHooks(spec.hooks?.startContainer),
+    // execCPUAffinity is exec's only (config.md): the init's affinity is reset.
+    cpuAffinity: [],
+    keepCpuAffinity: false,
     execPidfd: -1,
     execPid: 0,
     execNs: 0,

@@ -4,6 +4,7 @@
 import type { Process, Spec } from '../bundle/spec.generated'
 import { compileProcess } from './compile'
 import { CLONE } from './constants'
+import { compileExecAffinity } from './scheduling'
 import type { InitPlan } from './types'
 
 export interface ExecPlanOptions {
@@ -21,8 +22,8 @@ export interface ExecPlanOptions {
  * `proc` is the process to start; the container's config gives what runc's
  * exec takes from the container (libcontainer newInitConfig): its seccomp
  * profile, personality and memory policy always; its rlimits, AppArmor
- * profile, SELinux label, OOM score, scheduler and I/O priority when the
- * process names none.
+ * profile, SELinux label, OOM score, scheduler, I/O priority and
+ * execCPUAffinity when the process names none.
  */
 export function compileExecPlan(spec: Spec, proc: Process, o: ExecPlanOptions): InitPlan {
   const ctr = spec.process
@@ -35,6 +36,7 @@ export function compileExecPlan(spec: Spec, proc: Process, o: ExecPlanOptions): 
     scheduler: proc.scheduler ?? ctr?.scheduler,
     ioPriority: proc.ioPriority ?? ctr?.ioPriority,
   }
+  const { cpuAffinity, keepCpuAffinity } = execAffinity(spec, proc)
   return {
     id: o.id,
     cloneFlags: 0,
@@ -69,5 +71,12 @@ export function compileExecPlan(spec: Spec, proc: Process, o: ExecPlanOptions): 
     execPidfd: o.pidfd,
     execPid: o.pid,
     execNs: o.namespaces >>> 0,
+    cpuAffinity,
+    keepCpuAffinity,
   }
+}
+
+/** The exec process's execCPUAffinity: its own, else the container's (runc's newInitConfig). */
+export function execAffinity(spec: Spec, proc: Process): ReturnType<typeof compileExecAffinity> {
+  return compileExecAffinity(proc.execCPUAffinity ?? spec.process?.execCPUAffinity)
 }

@@ -49,6 +49,7 @@ const STEPS = {
   KEYRING: [50, 'session keyring'], JOIN: [60, 'join'], JOIN_ROOT: [61, 'join root'],
   IO_PRIORITY: [150, 'io priority'], SCHEDULER: [151, 'scheduler'], MEMORY_POLICY: [152, 'memory policy'],
   IDMAP: [120, 'idmapped mount'],
+  CPU_AFFINITY: [153, 'cpu affinity'],
 } as const
 type StepKey = keyof typeof STEPS
 /** What failed, in an ERROR report: Step.MOUNT === 13. */
@@ -155,6 +156,7 @@ export const PLAN_SCHEMA: Schema<InitPlan> = {
   newKeyring: [46, 'bool'], execPidfd: [60, 'i32'], execPid: [61, 'u32'], execNs: [62, 'u32'],
   ioPriority: [150, 'i32'], scheduler: [151, 'rec', SCHED], memoryPolicy: [152, 'rec', MEMPOLICY],
   idmaps: [120, 'recList', IDMAP],
+  cpuAffinity: [153, 'u32List'], keepCpuAffinity: [154, 'bool'],
 }
 
 /**

@@ -3,7 +3,7 @@
 // checked by the schema and src/bundle; unknown ones cannot reach here.
 import { parseIdList } from '../bundle/idlist'
 import type { Linux, Process } from '../bundle/spec.generated'
-import type { PlanMemoryPolicy, PlanScheduler } from './types'
+import type { InitPlan, PlanMemoryPolicy, PlanScheduler } from './types'
 
 /** SCHED_* in <linux/sched.h> order (SCHED_ISO, 4, is reserved and refused by validation). */
 const POLICIES = ['SCHED_OTHER', 'SCHED_FIFO', 'SCHED_RR', 'SCHED_BATCH', 'SCHED_ISO', 'SCHED_IDLE', 'SCHED_DEADLINE']
@@ -48,6 +48,19 @@ export function compileMemoryPolicy(mp: Linux['memoryPolicy']): PlanMemoryPolicy
     flags: (mp.flags ?? []).reduce((bits, f) => bits | MPOL_FLAGS[f], 0),
     nodes: parseIdList(mp.nodes ?? '') ?? [],
   }
+}
+
+/**
+ * exec's process.execCPUAffinity (config.md; runc's setnsProcess): `initial`
+ * is for the parent to pin the new process before it enters the cgroup,
+ * `final` for the process once inside. Neither: reset to every CPU. Only
+ * `initial`: leave what the kernel gives on the cgroup move. Not for the
+ * container's init, whose affinity is always reset.
+ */
+export function compileExecAffinity(aff: Process['execCPUAffinity']): { initial: number[] } & Pick<InitPlan, 'cpuAffinity' | 'keepCpuAffinity'> {
+  const initial = parseIdList(aff?.initial ?? '') ?? []
+  const final = parseIdList(aff?.final ?? '') ?? []
+  return { initial, cpuAffinity: final, keepCpuAffinity: final.length === 0 && initial.length > 0 }
 }
 
 export function compilePersonality(p: Linux['personality']): number {

@@ -188,6 +188,10 @@ export interface InitPlan {
   ioPriority: number
   scheduler: PlanScheduler
   memoryPolicy: PlanMemoryPolicy
+  /** CPUs once in the cgroup (exec's execCPUAffinity.final); [] = every CPU (reset), unless keepCpuAffinity */
+  cpuAffinity: number[]
+  /** leave the affinity the kernel gave (exec with only an initial list) */
+  keepCpuAffinity: boolean
 
   // --- hooks the init runs itself ---
   createContainerHooks: PlanHook[]

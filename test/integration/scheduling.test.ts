@@ -7,7 +7,7 @@
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import { type Config, Sandbox, cliArgv, cliEnv, fails, results, skipReason } from './harness'
+import { type Config, Sandbox, cliArgv, cliEnv, fails, results, skipReason, statePid } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
@@ -59,6 +59,54 @@ t.test('a tsrun pinned to one CPU does not pin its container', async (t) => {
   t.equal(r.status, 0, r.stderr)
   t.equal(allowed(r.stdout), ours, 'the container may run on every CPU its cgroup allows')
 })
+
+t.test('execCPUAffinity: an exec\'d process ends on its final CPUs; the init is not affected', async (t) => {
+  const allowed = (text: string) => /^Cpus_allowed_list:\s*(\S+)/m.exec(text)?.[1]
+  const all = allowed(fs.readFileSync('/proc/self/status', 'utf8'))
+  if (all === '0') {
+    t.plan(0, 'needs more than one CPU')
+    return
+  }
+  const s = new Sandbox(t, 'sched-execaff')
+  s.config((c) => {
+    c.process.args = ['sleep', '1000']
+    c.process.execCPUAffinity = { initial: '0', final: '1' }
+  })
+  const id = s.id()
+  const r = s.tsrunDetached(['run', '-d', '-b', s.bundle, id], 'run')
+  t.equal(r.status, 0, r.stderr)
+  t.equal(allowed(fs.readFileSync(`/proc/${statePid(s, id)}/status`, 'utf8')), all, 'the container\'s init: every CPU')
+  const see = ['grep', 'Cpus_allowed_list', '/proc/self/status']
+  const e = s.tsrun(['exec', id, ...see])
+  t.equal(e.status, 0, e.stderr)
+  t.equal(allowed(e.stdout), '1', 'exec with the config\'s execCPUAffinity: final')
+
+  const file = `${s.dir}/process.json`
+  const proc = { args: see, cwd: '/', user: { uid: 0, gid: 0 }, env: ['PATH=/bin'] }
+  fs.writeFileSync(file, JSON.stringify({ ...proc, execCPUAffinity: { final: '0' } }))
+  const p = s.tsrun(['exec', '--process', file, id])
+  t.equal(allowed(p.stdout), '0', `a process.json's own execCPUAffinity wins ${p.stderr}`)
+
+  fs.writeFileSync(file, JSON.stringify({ ...proc, execCPUAffinity: { final: '7-9' } }))
+  const bad = s.tsrun(['exec', '--process', file, id])
+  t.equal(bad.status, 255, 'a CPU the machine lacks fails the exec')
+  t.equal(bad.stderr.trim(), 'tsrun: exec failed: cpu affinity final 7-9: invalid argument')
+  fs.writeFileSync(file, JSON.stringify({ ...proc, execCPUAffinity: { initial: '9' } }))
+  const badInitial = s.tsrun(['exec', '--process', file, id])
+  t.equal(badInitial.status, 255, 'so does an initial one')
+  t.equal(badInitial.stderr.trim(), 'tsrun: exec failed: execCPUAffinity initial 9: sched_setaffinity: Invalid argument')
+  const cgroup = readCgroup(String(statePid(s, id)))
+  t.same(fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p) && readCgroup(p) === cgroup), [String(statePid(s, id))],
+    'the failed execs left no process in the container\'s cgroup')
+})
+
+function readCgroup(pid: string): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+  } catch {
+    return ''
+  }
+}
 
 t.test('scheduler policies', async (t) => {
   const s = new Sandbox(t, 'sched-policy')

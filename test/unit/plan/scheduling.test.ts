@@ -2,7 +2,7 @@
 // personality, checked against <linux/sched.h>, <linux/ioprio.h>,
 // <linux/mempolicy.h> and <sys/personality.h>.
 import t from 'tap'
-import { compileIoPriority, compileMemoryPolicy, compilePersonality, compileScheduler } from '../../../src/plan/scheduling'
+import { compileExecAffinity, compileIoPriority, compileMemoryPolicy, compilePersonality, compileScheduler } from '../../../src/plan/scheduling'
 
 t.test('scheduler', async (t) => {
   t.equal(compileScheduler(undefined).policy, -1, 'absent: leave the runtime\'s')
@@ -39,4 +39,11 @@ t.test('personality', async (t) => {
   t.equal(compilePersonality(undefined), -1)
   t.equal(compilePersonality({ domain: 'LINUX' }), 0)
   t.equal(compilePersonality({ domain: 'LINUX32' }), 8, 'PER_LINUX32')
+})
+
+t.test('exec cpu affinity', async (t) => {
+  t.strictSame(compileExecAffinity(undefined), { initial: [], cpuAffinity: [], keepCpuAffinity: false }, 'none: reset')
+  t.strictSame(compileExecAffinity({ initial: '0', final: '1-2' }), { initial: [0], cpuAffinity: [1, 2], keepCpuAffinity: false })
+  t.strictSame(compileExecAffinity({ initial: '3' }), { initial: [3], cpuAffinity: [], keepCpuAffinity: true }, 'initial only: keep')
+  t.strictSame(compileExecAffinity({ initial: '3', final: '' }), { initial: [3], cpuAffinity: [], keepCpuAffinity: true }, 'empty final is omitted')
 })
