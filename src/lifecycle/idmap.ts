@@ -1,6 +1,7 @@
 // uid/gid maps of a new user namespace, written by the parent into
 // /proc/PID/{setgroups,uid_map,gid_map} while the init waits for them.
 import * as fs from 'node:fs'
+import { fsReason } from '../bundle/check'
 import { TsrunError } from '../errors'
 import { type IdMapping, renderIdMap } from '../plan/idmap'
 
@@ -26,8 +27,9 @@ function write(pid: number, file: string, text: string, rootless: boolean): void
   try {
     fs.writeFileSync(`/proc/${pid}/${file}`, text)
   } catch (err) {
-    const hint = rootless && (err as NodeJS.ErrnoException).code === 'EPERM'
-      ? ' (without root, only a single range mapping the caller\'s own id is allowed)' : ''
-    throw new TsrunError('system', `write ${file} ${JSON.stringify(text.trim().replace(/\n/g, ', '))}${hint}`, { cause: err })
+    const code = (err as NodeJS.ErrnoException).code
+    const hint = code === 'EPERM' && rootless ? ' (without root, only a single range mapping the caller\'s own id is allowed)'
+      : code === 'EINVAL' ? ' (ranges overlap, or more than 340 of them?)' : ''
+    throw new TsrunError('system', `write ${file} ${JSON.stringify(text.trim().replace(/\n/g, ', '))}${hint}: ${fsReason(err)}`)
   }
 }

@@ -137,7 +137,7 @@ t.test('bad input without root: clear errors, nothing left behind', async (t) =>
   const { s, xdg } = rootlessSandbox(t, 'rootless-bad')
   const cases: Array<[string, (c: Config) => void, RegExp]> = [
     ['a uid range the user does not own', (c) => { c.linux.uidMappings = [{ containerID: 0, hostID: USER, size: 2 }] },
-      /write uid_map "0 65534 2" \(without root, only a single range mapping the caller's own id is allowed\): EPERM/],
+      /write uid_map "0 65534 2" \(without root, only a single range mapping the caller's own id is allowed\): operation not permitted$/m],
     ['an idmapped mount', (c) => {
       c.mounts.push({ destination: '/x', type: 'bind', source: '/tmp', options: ['bind'],
         uidMappings: [{ containerID: 0, hostID: 1, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1, size: 1 }] })

@@ -147,3 +147,23 @@ t.test('linux.devices in a user namespace are the host\'s nodes, bind-mounted', 
   t.equal(res.get('fuse'), `character special file a:e5 ${(host.mode & 0o777).toString(8)} 65534:65534`, 'char 10:229, the host node')
   t.equal(res.get('bound'), 'yes', 'a bind mount of the host\'s node')
 })
+
+t.test('bad id mappings: one clear line, nothing left behind', async (t) => {
+  const { s, shared } = usernsSandbox(t, 'userns-bad')
+  const cases: Array<[string, (c: Config) => void, RegExp]> = [
+    ['overlapping uid ranges', (c) => { c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 10 }, { containerID: 5, hostID: 200000, size: 10 }] },
+      /: write uid_map "0 100000 10, 5 200000 10" \(ranges overlap, or more than 340 of them\?\): invalid argument$/],
+    ['a process uid outside the map', (c) => { c.process.user = { uid: 5000, gid: 0 } }, /: setresuid 5000 \(not mapped\): invalid argument$/],
+    ['a process gid outside the map', (c) => { c.process.user = { uid: 0, gid: 5000 } }, /: setresgid 5000 \(not mapped\): invalid argument$/],
+    ['maps without a user namespace', (c) => { c.linux.namespaces.pop() },
+      /config.json: \/linux\/uidMappings: user namespace mappings specified, but user namespace isn't enabled in the config$/],
+  ]
+  cases.forEach(([what, edit, want], i) => {
+    s.config((c) => { userns(c, shared); edit(c) })
+    const r = s.run(s.id(`-${i}`))
+    t.equal(r.status, 1, `${what}: fails`)
+    t.match(r.stderr.trim(), want, `${what}: says why`)
+    t.equal(r.stderr.trim().split('\n').length, 1, `${what}: one line`)
+    t.same(fs.existsSync(s.root) ? fs.readdirSync(s.root) : [], [], `${what}: no state left`)
+  })
+})
