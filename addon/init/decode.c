@@ -143,6 +143,8 @@ static const struct field plan_f[] = {
 	F(plan, T_EXEC_PID, K_U32, "execPid", exec_pid),
 	F(plan, T_EXEC_NS, K_U32, "execNs", exec_ns),
 	R(plan, T_IDMAP, K_REC_LIST, "idmaps", idmaps, idmap_s),
+	F(plan, T_JOINED_UID_MAP, K_STR, "joinedUidMap", joined_uid_map),
+	F(plan, T_JOINED_GID_MAP, K_STR, "joinedGidMap", joined_gid_map),
 };
 static const struct schema plan_s = SCHEMA(plan, plan_f);
 

@@ -139,3 +139,52 @@ int prepare_idmapped_mounts(struct init *in)
 	}
 	return r;
 }
+
+/* "inside outside count" triples of a map text, sorted: the kernel prints
+ * /proc/self/uid_map padded and in its own order. */
+static size_t parse_map(const char *text, uint32_t (*out)[3], size_t max)
+{
+	size_t n = 0;
+	unsigned a, b, c;
+	int used;
+
+	while (n < max && sscanf(text, " %u %u %u%n", &a, &b, &c, &used) == 3) {
+		out[n][0] = a, out[n][1] = b, out[n][2] = c;
+		n++;
+		text += used;
+	}
+	for (size_t i = 1; i < n; i++)  /* insertion sort: at most 340 lines */
+		for (size_t j = i; j > 0 && out[j - 1][0] > out[j][0]; j--) {
+			uint32_t t[3] = { out[j][0], out[j][1], out[j][2] };
+			memcpy(out[j], out[j - 1], sizeof(t));
+			memcpy(out[j - 1], t, sizeof(t));
+		}
+	return n;
+}
+
+static bool same_map(const char *file, const char *want)
+{
+	static uint32_t have_m[340][3], want_m[340][3];
+	char buf[340 * 34 + 1];
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	size_t nh = parse_map(buf, have_m, 340), nw = parse_map(want, want_m, 340);
+	return nh == nw && !memcmp(have_m, want_m, nh * sizeof(have_m[0]));
+}
+
+/* Just joined the user namespace at path: a config that also gives maps
+ * must give that namespace's own (runc refuses others; containerd and
+ * CRI-O send both). Read from inside, /proc/self/{uid,gid}_map is relative to the
+ * namespace's parent, as the config's maps are. */
+int check_joined_maps(const struct plan *p, const char *path)
+{
+	if (*p->joined_uid_map && !same_map("/proc/self/uid_map", p->joined_uid_map))
+		return errf(STEP_USERNS_MAPS, 0, "%s: its uid_map is not linux.uidMappings: give a path or mappings, not both", path);
+	if (*p->joined_gid_map && !same_map("/proc/self/gid_map", p->joined_gid_map))
+		return errf(STEP_USERNS_MAPS, 0, "%s: its gid_map is not linux.gidMappings: give a path or mappings, not both", path);
+	return 0;
+}

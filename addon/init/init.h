@@ -44,6 +44,7 @@ struct plan {
 	bool root_readonly, no_pivot, dev_symlinks;
 	struct plan_mount *mounts; size_t n_mounts;
 	struct plan_idmap *idmaps; size_t n_idmaps;
+	char *joined_uid_map, *joined_gid_map;  /* "" = no check */
 	struct plan_device *devices; size_t n_devices;
 	char **masked_paths; size_t n_masked_paths;
 	char **readonly_paths; size_t n_readonly_paths;
@@ -115,6 +116,7 @@ void print_plan_json(const struct plan *p);
 /* the steps, in main.c's order */
 int set_oom_score_adj(struct init *in);
 int prepare_idmapped_mounts(struct init *in);
+int check_joined_maps(const struct plan *p, const char *path);  /* idmap.c */
 int join_namespaces(struct init *in);
 int unshare_namespaces(struct init *in);
 int fork_for_pidns(struct init *in);

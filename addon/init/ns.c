@@ -28,9 +28,12 @@ int join_namespaces(struct init *in)
 	/* The type makes setns() check what the file is: a bind mount of the
 	 * wrong kind of namespace fails instead of silently joining it. */
 	for (size_t i = 0; i < p->n_join_ns; i++) {
+		int r;
 		if (setns(fds[i], p->join_ns[i].type) < 0)
 			return errf(STEP_SETNS, errno, "%s", p->join_ns[i].path);
 		close(fds[i]);
+		if (p->join_ns[i].type == CLONE_NEWUSER && (r = check_joined_maps(p, p->join_ns[i].path)) < 0)
+			return r;
 	}
 	return 0;
 }

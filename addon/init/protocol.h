@@ -87,7 +87,7 @@ enum plan_tag {
 	 * namespaces in T_EXEC_NS (CLONE_NEW* flags that differ from ours). */
 	T_EXEC_PIDFD = 60 /* i */, T_EXEC_PID = 61 /* u */, T_EXEC_NS = 62 /* u */,
 	/* 120-149: user namespaces and idmapped mounts */
-	T_IDMAP = 120 /* [{I_}] */,
+	T_IDMAP = 120 /* [{I_}] */, T_JOINED_UID_MAP = 121, T_JOINED_GID_MAP = 122 /* s */,
 };
 enum ns_tag { NS_TYPE = 1 /* u */, NS_PATH = 2 /* s */ };
 enum mount_tag {
@@ -144,6 +144,7 @@ enum step {
 	/* exec: joining the running container */
 	STEP_JOIN = 60 /* setns by pidfd */, STEP_JOIN_ROOT = 61 /* its mount ns and root */,
 	STEP_IDMAP = 120 /* making an idmapped mount, while still root on the host */,
+	STEP_USERNS_MAPS = 121 /* a joined user namespace's maps differ from the config's */,
 };
 
 #endif

@@ -8,7 +8,7 @@ import { rlimitNumber } from '../bundle/names'
 import { MS } from './constants'
 import { compileDevices } from './devices'
 import { compileEnv } from './env'
-import { compileIdmap, containerIds } from './idmap'
+import { type IdMapping, compileIdmap, containerIds, renderIdMap } from './idmap'
 import { compileMount, isBind } from './mounts'
 import { compileIoPriority, compileMemoryPolicy, compilePersonality, compileScheduler } from './scheduling'
 import { compileSeccomp } from './seccomp'
@@ -78,6 +78,7 @@ export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
     noPivot: o.noPivot,
     mounts,
     idmaps,
+    ...joinedMaps(linux, ids.usernsPath),
     devices: bindsDev ? [] : compileDevices(linux.devices ?? [], ns.userns),
     devSymlinks: !bindsDev,
     maskedPaths: linux.maskedPaths ?? [],
@@ -161,6 +162,13 @@ export function compileProcess(proc: Process, linux: ProcessLinux): ProcessPlan 
     scheduler: compileScheduler(proc.scheduler),
     memoryPolicy: compileMemoryPolicy(linux.memoryPolicy),
   }
+}
+
+/** The maps a config gives along with a user namespace path must be that namespace's (runc). */
+function joinedMaps(linux: { uidMappings?: IdMapping[]; gidMappings?: IdMapping[] }, usernsPath: string):
+  Pick<InitPlan, 'joinedUidMap' | 'joinedGidMap'> {
+  if (!usernsPath) return { joinedUidMap: '', joinedGidMap: '' }
+  return { joinedUidMap: renderIdMap(linux.uidMappings ?? []), joinedGidMap: renderIdMap(linux.gidMappings ?? []) }
 }
 
 // Names and duplicates were checked by src/bundle's validation.

@@ -53,6 +53,8 @@ export function compileExecPlan(spec: Spec, proc: Process, o: ExecPlanOptions): 
     noPivot: false,
     mounts: [],
     idmaps: [],
+    joinedUidMap: '',
+    joinedGidMap: '',
     devices: [],
     devSymlinks: false,
     maskedPaths: [],

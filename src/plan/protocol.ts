@@ -48,7 +48,7 @@ const STEPS = {
   EXEC_FIFO: [47, 'exec fifo'], START_HOOK: [48, 'startContainer hook'], EXEC: [49, 'execve'],
   KEYRING: [50, 'session keyring'], JOIN: [60, 'join'], JOIN_ROOT: [61, 'join root'],
   IO_PRIORITY: [150, 'io priority'], SCHEDULER: [151, 'scheduler'], MEMORY_POLICY: [152, 'memory policy'],
-  IDMAP: [120, 'idmapped mount'],
+  IDMAP: [120, 'idmapped mount'], USERNS_MAPS: [121, 'user namespace'],
   CPU_AFFINITY: [153, 'cpu affinity'],
 } as const
 type StepKey = keyof typeof STEPS
@@ -155,7 +155,7 @@ export const PLAN_SCHEMA: Schema<InitPlan> = {
   createContainerHooks: [44, 'recList', HOOK], startContainerHooks: [45, 'recList', HOOK],
   newKeyring: [46, 'bool'], execPidfd: [60, 'i32'], execPid: [61, 'u32'], execNs: [62, 'u32'],
   ioPriority: [150, 'i32'], scheduler: [151, 'rec', SCHED], memoryPolicy: [152, 'rec', MEMPOLICY],
-  idmaps: [120, 'recList', IDMAP],
+  idmaps: [120, 'recList', IDMAP], joinedUidMap: [121, 'str'], joinedGidMap: [122, 'str'],
   cpuAffinity: [153, 'u32List'], keepCpuAffinity: [154, 'bool'],
 }
 

@@ -124,6 +124,10 @@ export interface InitPlan {
   forkForPidns: boolean
   /** /proc/self/timens_offsets lines to write ("monotonic 5 0") after unshare(CLONE_NEWTIME) */
   timeOffsets: string[]
+  /** uid_map/gid_map text the user namespace joined by path must have ("" = no check): runc
+   * refuses a path with mappings that differ from the namespace's */
+  joinedUidMap: string
+  joinedGidMap: string
   /** the process is in a new user namespace: switch to uid/gid 0 there before setup */
   userns: boolean
 

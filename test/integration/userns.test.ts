@@ -5,9 +5,10 @@
 // the namespace, device nodes from the host, and a root that is nobody on
 // the host.
 import t, { type Test } from 'tap'
+import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { type Config, Sandbox, results, skipReason } from './harness'
+import { type Config, Sandbox, results, skipReason, waitFor } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
@@ -167,3 +168,49 @@ t.test('bad id mappings: one clear line, nothing left behind', async (t) => {
     t.same(fs.existsSync(s.root) ? fs.readdirSync(s.root) : [], [], `${what}: no state left`)
   })
 })
+
+t.test('a user namespace joined by path; mappings given with it must be its own', async (t) => {
+  const { s, shared } = usernsSandbox(t, 'userns-join')
+  const holder = spawn('unshare', ['--user', 'sleep', '120'], { stdio: 'ignore' })
+  t.teardown(() => { holder.kill('SIGKILL') })
+  const pid = holder.pid!
+  await waitFor(() => fs.readlinkSync(`/proc/${pid}/ns/user`) !== fs.readlinkSync('/proc/self/ns/user'))
+  fs.writeFileSync(`/proc/${pid}/uid_map`, '0 100000 1000\n1000 300000 1000\n')
+  fs.writeFileSync(`/proc/${pid}/gid_map`, '0 200000 1000\n')
+  const nsPath = `/proc/${pid}/ns/user`
+  const join = (c: Config, uids?: unknown, gids?: unknown): void => {
+    c.linux.namespaces.push({ type: 'user', path: nsPath })
+    if (uids) c.linux.uidMappings = uids
+    if (gids) c.linux.gidMappings = gids
+    c.mounts.push({ destination: '/shared', type: 'bind', source: shared, options: ['rbind', 'rw'] })
+    c.process.args = ['sh', '-c', [
+      'echo "res userns $(readlink /proc/self/ns/user)"',
+      'echo "res uidmap $(cat /proc/self/uid_map | tr -s " \\n" " ")"',
+      'touch /shared/joined-$$ && echo "res made ok"',
+    ].join('\n')]
+  }
+  s.config((c) => join(c))
+  let r = s.run(s.id('-path'))
+  t.equal(r.status, 0, r.stderr)
+  let res = results(r)
+  t.equal(res.get('userns'), fs.readlinkSync(nsPath), 'the process is in that user namespace')
+  t.equal(res.get('uidmap')?.trim(), '0 100000 1000 1000 300000 1000', 'with its maps')
+  t.equal(res.get('made'), 'ok', 'root there made a file')
+  t.same(fs.readdirSync(shared).map((f) => hostOwner(path.join(shared, f))), ['100000:200000'], 'owned by its root\'s host ids')
+
+  // containerd and CRI-O send the namespace's own maps along: accepted. The order of ranges does not matter.
+  s.config((c) => join(c, [UIDS[1], UIDS[0]], [{ containerID: 0, hostID: 200000, size: 1000 }]))
+  r = s.run(s.id('-same'))
+  t.equal(r.status, 0, `the namespace's own maps: ${r.stderr}`)
+
+  s.config((c) => join(c, [{ containerID: 0, hostID: 100000, size: 65536 }]))
+  r = s.run(s.id('-other'))
+  t.equal(r.status, 1, 'other maps: refused')
+  t.equal(r.stderr.trim(), `tsrun: create ${s.id('-other')}: user namespace ${nsPath}: its uid_map is not linux.uidMappings: give a path or mappings, not both`, 'says why, in one line')
+  t.same(fs.existsSync(s.root) ? fs.readdirSync(s.root) : [], [], 'no state left')
+})
+
+function hostOwner(file: string): string {
+  const st = fs.statSync(file)
+  return `${st.uid}:${st.gid}`
+}

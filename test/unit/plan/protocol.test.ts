@@ -36,6 +36,8 @@ function richPlan(): InitPlan {
       { mount: 1, uidMap: '0 100000 65536\n', gidMap: '0 200000 1000\n1000 1000 1\n', usernsPath: '', recursive: true },
       { mount: 0, uidMap: '', gidMap: '', usernsPath: '/proc/7/ns/user', recursive: false },
     ],
+    joinedUidMap: '0 1000 1\n',
+    joinedGidMap: '0 2000 5\n5 3000 1\n',
     devices: [
       { path: '/dev/null', type: 0o20000, major: 1, minor: 3, mode: 0o666, uid: 11, gid: 12, bind: true },
       { path: '/dev/sda', type: 0o60000, major: 8, minor: 1048575, mode: 0o600, uid: 13, gid: 14, bind: false },
@@ -87,7 +89,7 @@ function richPlan(): InitPlan {
 function emptyPlan(): InitPlan {
   return {
     id: '', cloneFlags: 0, joinNamespaces: [], unshareFlags: 0, forkForPidns: false, timeOffsets: [], userns: false,
-    rootfs: '', rootPropagation: 0, rootfsPropagation: 0, rootReadonly: false, noPivot: false, mounts: [], idmaps: [], devices: [],
+    rootfs: '', rootPropagation: 0, rootfsPropagation: 0, rootReadonly: false, noPivot: false, mounts: [], idmaps: [], joinedUidMap: '', joinedGidMap: '', devices: [],
     devSymlinks: false, maskedPaths: [], readonlyPaths: [], fifoPath: '', mountLabel: '', hostname: null, domainname: null,
     sysctls: [], rlimits: [], oomScoreAdj: null, args: [], env: [], cwd: '', uid: 0, gid: 0, additionalGids: [], umask: null,
     caps: { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n }, noNewPrivileges: false, newKeyring: false,
