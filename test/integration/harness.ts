@@ -309,3 +309,18 @@ export function statePid(s: Sandbox, id: string): number {
   if (r.status !== 0) throw new Error(`state ${id}: ${r.stderr}`)
   return (JSON.parse(r.stdout) as { pid: number }).pid
 }
+
+/**
+ * A user namespace with these maps, held by a sleeping process of ours
+ * (killed at teardown), for configs that join one by path: its ns file.
+ */
+export async function heldUserNamespace(t: Test, uidMap: string, gidMap: string): Promise<string> {
+  const holder = spawn('unshare', ['--user', 'sleep', '120'], { stdio: 'ignore' })
+  t.teardown(() => { holder.kill('SIGKILL') })
+  const pid = holder.pid!
+  // unshare has made its namespace once the link differs from ours.
+  await waitFor(() => fs.readlinkSync(`/proc/${pid}/ns/user`) !== fs.readlinkSync('/proc/self/ns/user'))
+  fs.writeFileSync(`/proc/${pid}/uid_map`, uidMap)
+  fs.writeFileSync(`/proc/${pid}/gid_map`, gidMap)
+  return `/proc/${pid}/ns/user`
+}

@@ -4,10 +4,10 @@
 // mount's own mapping, the container's mapping, a joined user namespace's,
 // without a user namespace, and recursively or not over an rbind.
 import t, { type Test } from 'tap'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { type Config, Sandbox, results, skipReason, waitFor } from './harness'
+import { type Config, Sandbox, heldUserNamespace, results, skipReason } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
@@ -124,15 +124,9 @@ t.test('"ridmap" maps every mount of an rbind, "idmap" only its top', async (t) 
 
 t.test('"idmap" with a user namespace joined by path takes that namespace\'s mapping', async (t) => {
   const { s, src } = withSource(t, 'idmap-join')
-  const holder = spawn('unshare', ['--user', 'sleep', '120'], { stdio: 'ignore' })
-  t.teardown(() => { holder.kill('SIGKILL') })
-  const pid = holder.pid!
-  // unshare has exec'd sleep once its user namespace differs from ours.
-  await waitFor(() => fs.readlinkSync(`/proc/${pid}/ns/user`) !== fs.readlinkSync('/proc/self/ns/user'))
-  fs.writeFileSync(`/proc/${pid}/uid_map`, '0 100000 65536')
-  fs.writeFileSync(`/proc/${pid}/gid_map`, '0 100000 65536')
+  const nsPath = await heldUserNamespace(t, '0 100000 65536', '0 100000 65536')
   s.config((c) => {
-    c.linux.namespaces.push({ type: 'user', path: `/proc/${pid}/ns/user` })
+    c.linux.namespaces.push({ type: 'user', path: nsPath })
     c.mounts.push({ destination: '/data', type: 'bind', source: src, options: ['bind', 'idmap'] })
     c.process.args = ['sh', '-c', [owners(['/data/root-file', '/data/u1000']), 'echo "res map $(cat /proc/self/uid_map)"'].join('\n')]
   })

@@ -5,10 +5,9 @@
 // the namespace, device nodes from the host, and a root that is nobody on
 // the host.
 import t, { type Test } from 'tap'
-import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { type Config, Sandbox, results, skipReason, waitFor } from './harness'
+import { type Config, Sandbox, heldUserNamespace, results, skipReason } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
@@ -171,13 +170,7 @@ t.test('bad id mappings: one clear line, nothing left behind', async (t) => {
 
 t.test('a user namespace joined by path; mappings given with it must be its own', async (t) => {
   const { s, shared } = usernsSandbox(t, 'userns-join')
-  const holder = spawn('unshare', ['--user', 'sleep', '120'], { stdio: 'ignore' })
-  t.teardown(() => { holder.kill('SIGKILL') })
-  const pid = holder.pid!
-  await waitFor(() => fs.readlinkSync(`/proc/${pid}/ns/user`) !== fs.readlinkSync('/proc/self/ns/user'))
-  fs.writeFileSync(`/proc/${pid}/uid_map`, '0 100000 1000\n1000 300000 1000\n')
-  fs.writeFileSync(`/proc/${pid}/gid_map`, '0 200000 1000\n')
-  const nsPath = `/proc/${pid}/ns/user`
+  const nsPath = await heldUserNamespace(t, '0 100000 1000\n1000 300000 1000\n', '0 200000 1000\n')
   const join = (c: Config, uids?: unknown, gids?: unknown): void => {
     c.linux.namespaces.push({ type: 'user', path: nsPath })
     if (uids) c.linux.uidMappings = uids
