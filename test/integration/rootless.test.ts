@@ -94,7 +94,7 @@ t.test('run: the user namespace maps the caller, setgroups is denied, the host i
   }
 })
 
-t.test('create, start, state, ps, kill, delete as the user; state in $XDG_RUNTIME_DIR/tsrun', async (t) => {
+t.test('create, start, state, exec, ps, kill, delete as the user; state in $XDG_RUNTIME_DIR/tsrun', async (t) => {
   const { s, xdg } = rootlessSandbox(t, 'rootless-life')
   editConfig(s, (c) => {
     c.process.terminal = false
@@ -117,6 +117,8 @@ t.test('create, start, state, ps, kill, delete as the user; state in $XDG_RUNTIM
     t.equal(JSON.parse(asUser(s, xdg, ['state', id]).stdout).status, 'running', 'running')
     r = asUser(s, xdg, ['ps', '--format', 'json', id])
     t.same(JSON.parse(r.stdout), [created.pid], 'ps: without a cgroup of its own, the init')
+    r = asUser(s, xdg, ['exec', id, 'sh', '-c', 'echo "res exec $(id -u) $(cat /proc/self/setgroups)"'])
+    t.equal(results(r).get('exec'), '0 deny', `exec joins the user namespace as its root: ${r.stderr}`)
     r = asUser(s, xdg, ['pause', id])
     t.equal(r.status, 1, 'pause: impossible without a cgroup')
     t.equal(r.stderr.trim(), `tsrun: pause ${id}: container has no cgroup of its own (rootless, without cgroup access)`, 'pause says why')
