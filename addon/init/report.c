@@ -159,8 +159,10 @@ size_t recv_msg(uint32_t want, uint8_t **payload)
 	do
 		n = recv(report_sock, NULL, 0, MSG_PEEK | MSG_TRUNC);
 	while (n < 0 && errno == EINTR);
-	if (n == 0)
-		_exit(1);  /* EOF before GO: the parent gave up on us, so do we */
+	/* EOF before GO: the parent gave up on us, so do we. It reads as
+	 * ECONNRESET when it closed with a message of ours unread. */
+	if (n == 0 || (n < 0 && errno == ECONNRESET))
+		_exit(1);
 	if (n < 0) {
 		errf(STEP_PROTOCOL, errno, "receive message %u", want);
 		fail(STEP_PROTOCOL);

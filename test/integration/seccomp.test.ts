@@ -5,7 +5,7 @@ import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { Sandbox, skipReason, statePid } from './harness'
+import { Sandbox, results, skipReason, statePid } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
@@ -140,3 +140,142 @@ t.test('with no_new_privileges the filter binds only the container: tsrun-init\'
   t.equal(r.status, 0, r.stderr)
   t.equal(r.stdout, 'ran\n')
 })
+
+/** /proc/self/status lines "Name:\tvalue ..." as "res Name value". */
+const STATUS_RES = `awk '{ sub(":", "", $1); print "res", $1, $2 }'`
+
+t.test('every action: what the process sees, and the filter in /proc/self/status', async (t) => {
+  const s = new Sandbox(t, 'seccomp-actions')
+  // Each applet runs in a child shell, so a killed one reports its status.
+  const probe = (name: string, cmd: string): string => `(${cmd}) 2>&1 | tail -n 1 | sed "s/^/res ${name} /"; sh -c '${cmd} >/dev/null 2>&1'; echo "res ${name}-status $?"`
+  s.config((c) => {
+    c.root.readonly = false
+    c.process.args = ['sh', '-c', [
+      `grep -E "^(Seccomp|Seccomp_filters|NoNewPrivs):" /proc/self/status | ${STATUS_RES}`,
+      'touch /tmp/f /tmp/g && echo data > /tmp/t',
+      probe('kill-process', 'mkdir /tmp/a'),
+      probe('kill-thread', 'rmdir /tmp'),
+      probe('kill', 'ln -s /tmp/f /tmp/s'),
+      probe('trap', 'ln /tmp/f /tmp/h'),
+      probe('errno', 'mv /tmp/f /tmp/m'),
+      probe('trace', 'chmod 600 /tmp/g'),
+      probe('default-errno', 'mknod /tmp/n p'),
+      probe('log', 'truncate -s 0 /tmp/t'),
+      'echo "res log-effect $(wc -c < /tmp/t)"',
+    ].join('\n')]
+    c.linux.seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [
+        { names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_KILL_PROCESS' },
+        { names: ['rmdir'], action: 'SCMP_ACT_KILL_THREAD' },
+        { names: ['symlink', 'symlinkat'], action: 'SCMP_ACT_KILL' },
+        { names: ['link', 'linkat'], action: 'SCMP_ACT_TRAP' },
+        { names: ['rename', 'renameat', 'renameat2'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOTBLK },
+        { names: ['chmod', 'fchmodat', 'fchmodat2'], action: 'SCMP_ACT_TRACE' },
+        { names: ['mknod', 'mknodat'], action: 'SCMP_ACT_ERRNO' },
+        { names: ['truncate', 'ftruncate'], action: 'SCMP_ACT_LOG' },
+      ],
+    }
+  })
+  const r = s.run(s.id())
+  t.equal(r.status, 0, r.stderr)
+  const res = results(r)
+  t.equal(res.get('Seccomp'), '2', 'filter mode')
+  t.equal(res.get('Seccomp_filters'), '1', 'one filter, ours')
+  t.equal(res.get('NoNewPrivs'), '1')
+  const SIGSYS = 128 + 31
+  for (const a of ['kill-process', 'kill-thread', 'kill', 'trap']) t.equal(res.get(`${a}-status`), String(SIGSYS), `${a}: killed by SIGSYS`)
+  t.match(res.get('errno'), /Block device required/, 'ERRNO with errnoRet')
+  t.match(res.get('trace'), /Function not implemented/, 'TRACE with no tracer: ENOSYS')
+  t.match(res.get('default-errno'), /Operation not permitted/, 'ERRNO without errnoRet: EPERM')
+  t.equal(res.get('log-status'), '0', 'LOG lets the call through')
+  t.equal(res.get('log-effect'), '0', 'and it took effect')
+})
+
+// kill(2)'s second argument is the signal: "kill -N 99999" shows which N a
+// rule matches (its errno) and which it lets through (ESRCH: no such pid).
+const SIGNALS = [0, 5, 9, 10, 11, 20]
+const OPS: Array<[string, number, number, number[]]> = [
+  ['SCMP_CMP_EQ', 10, 0, [10]],
+  ['SCMP_CMP_NE', 10, 0, [0, 5, 9, 11, 20]],
+  ['SCMP_CMP_LT', 10, 0, [0, 5, 9]],
+  ['SCMP_CMP_LE', 10, 0, [0, 5, 9, 10]],
+  ['SCMP_CMP_GE', 10, 0, [10, 11, 20]],
+  ['SCMP_CMP_GT', 10, 0, [11, 20]],
+  ['SCMP_CMP_MASKED_EQ', 3, 1, [5, 9]],
+]
+const matched = (r: { stdout: string }): number[] =>
+  SIGNALS.filter((n) => results(r as Parameters<typeof results>[0]).get(`sig${n}`)?.match(/cross-device link/i))
+const killProbe = (pid: number): string => SIGNALS.map((n) => `echo "res sig${n} $(kill -${n} ${pid} 2>&1)"`).join('\n')
+
+t.test('argument conditions: every operator', async (t) => {
+  const s = new Sandbox(t, 'seccomp-ops')
+  for (const [op, value, valueTwo, want] of OPS) {
+    s.config((c) => {
+      c.process.args = ['sh', '-c', killProbe(99999)]
+      c.linux.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        syscalls: [{ names: ['kill'], action: 'SCMP_ACT_ERRNO', errnoRet: 18, args: [{ index: 1, op, value, valueTwo }] }],
+      }
+    })
+    const r = s.run(s.id(`-${op.slice('SCMP_CMP_'.length).toLowerCase()}`))
+    t.equal(r.status, 0, r.stderr)
+    t.same(matched(r), want, `${op} ${value}${op.endsWith('MASKED_EQ') ? ` == ${valueTwo}` : ''}`)
+  }
+})
+
+t.test('several conditions: different arguments AND, the same argument twice OR (as runc)', async (t) => {
+  const s = new Sandbox(t, 'seccomp-args')
+  s.config((c) => {
+    c.process.args = ['sh', '-c', `${killProbe(99999)}\n${killProbe(99998).replace(/res sig/g, 'res other')}`]
+    c.linux.seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [
+        { names: ['kill'], action: 'SCMP_ACT_ERRNO', errnoRet: 18, args: [{ index: 0, op: 'SCMP_CMP_EQ', value: 99999 }, { index: 1, op: 'SCMP_CMP_GE', value: 10 }] },
+        { names: ['kill'], action: 'SCMP_ACT_ERRNO', errnoRet: 18, args: [{ index: 1, op: 'SCMP_CMP_EQ', value: 0 }, { index: 1, op: 'SCMP_CMP_EQ', value: 5 }] },
+      ],
+    }
+  })
+  const r = s.run(s.id())
+  t.equal(r.status, 0, r.stderr)
+  t.same(matched(r), [0, 5, 10, 11, 20], 'pid 99999: signal >= 10 (AND), or 0 or 5 (OR)')
+  const other = SIGNALS.filter((n) => results(r).get(`other${n}`)?.match(/cross-device link/i))
+  t.same(other, [0, 5], 'another pid: only the OR rule')
+})
+
+t.test('the filter flags are accepted by the kernel', async (t) => {
+  const s = new Sandbox(t, 'seccomp-flags')
+  s.config((c) => {
+    c.process.args = ['sh', '-c', 'grep -E "^Seccomp:" /proc/self/status']
+    c.linux.seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'],
+      syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }],
+    }
+  })
+  const r = s.run(s.id())
+  t.equal(r.status, 0, r.stderr)
+  t.match(r.stdout, /^Seccomp:\s+2$/m)
+})
+
+t.test('without no_new_privileges a non-root user still gets the filter: installed before the caps go', async (t) => {
+  const s = new Sandbox(t, 'seccomp-user')
+  s.config((c) => {
+    c.root.readonly = false
+    c.process.user = { uid: 1000, gid: 1000 }
+    c.process.noNewPrivileges = false
+    c.process.args = ['sh', '-c', `grep -E "^(Seccomp|NoNewPrivs|CapEff|CapBnd|CapAmb|Uid):" /proc/self/status | ${STATUS_RES}; mkdir /tmp/x 2>&1 | sed "s/^/res mkdir /"`]
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 18 }] }
+  })
+  const r = s.run(s.id())
+  t.equal(r.status, 0, r.stderr)
+  const res = results(r)
+  t.equal(res.get('Uid'), '1000')
+  t.equal(res.get('Seccomp'), '2')
+  t.equal(res.get('NoNewPrivs'), '0')
+  t.equal(res.get('CapEff'), '0000000000000000', 'no capability left, yet the filter is in')
+  t.equal(res.get('CapBnd'), '0000000020000420')
+  t.equal(res.get('CapAmb'), '0000000000000000')
+  t.match(res.get('mkdir'), /cross-device link/i)
+})
+
