@@ -113,13 +113,20 @@ t.test('CVE-2024-21626: a process.cwd through /proc/self/fd/N is refused or stay
   }
 })
 
+/** Replaces the image's /<name> with an absolute symlink to a new, empty host directory; returns that directory. */
+function linkToHost(s: Sandbox, name: string): string {
+  const hostDir = path.join(s.dir, `host-${name}`)
+  fs.mkdirSync(hostDir)
+  const inImage = path.join(s.bundle, 'rootfs', name)
+  fs.rmSync(inImage, { recursive: true, force: true })
+  fs.symlinkSync(hostDir, inImage)
+  return hostDir
+}
+
 t.test('a rootfs whose /proc is a symlink to the host is refused, and nothing is mounted there', async (t) => {
   const s = new Sandbox(t, 'hard-proc-link')
-  const hostDir = path.join(s.dir, 'host-proc')
-  fs.mkdirSync(hostDir)
+  const hostDir = linkToHost(s, 'proc')
   const rootfs = path.join(s.bundle, 'rootfs')
-  fs.rmSync(path.join(rootfs, 'proc'), { recursive: true, force: true })
-  fs.symlinkSync(hostDir, path.join(rootfs, 'proc'))
   fs.mkdirSync(path.join(rootfs, hostDir), { recursive: true })
   s.config()
   refused(t, s.run(s.id()), /\/proc/)
@@ -129,11 +136,8 @@ t.test('a rootfs whose /proc is a symlink to the host is refused, and nothing is
 
 t.test('a rootfs whose /dev is a symlink to the host: devices and /dev links are made inside the rootfs', async (t) => {
   const s = new Sandbox(t, 'hard-dev-link')
-  const hostDev = path.join(s.dir, 'host-dev')
-  fs.mkdirSync(hostDev)
+  const hostDev = linkToHost(s, 'dev')
   const rootfs = path.join(s.bundle, 'rootfs')
-  fs.rmSync(path.join(rootfs, 'dev'), { recursive: true, force: true })
-  fs.symlinkSync(hostDev, path.join(rootfs, 'dev'))
   s.config((c) => {
     c.root.readonly = false
     // No tmpfs on /dev: the devices go straight into the image's /dev.
