@@ -279,3 +279,24 @@ t.test('without no_new_privileges a non-root user still gets the filter: install
   t.match(res.get('mkdir'), /cross-device link/i)
 })
 
+
+t.test('a bad profile is one line naming the entry, before any side effect', async (t) => {
+  const s = new Sandbox(t, 'seccomp-bad')
+  const bad: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['unknown action', { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOPE' }] }, /\/linux\/seccomp\/syscalls\/0\/action: must be equal to one of the allowed values/],
+    ['arch libseccomp lacks', { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_M68K'] }, /\/linux\/seccomp\/architectures\/1: SCMP_ARCH_M68K is not supported/],
+    ['unknown arch', { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_Z80'] }, /\/linux\/seccomp\/architectures\/0: must be equal to one of the allowed values/],
+    ['argument index 6', { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['kill'], action: 'SCMP_ACT_ERRNO', args: [{ index: 6, value: 1, op: 'SCMP_CMP_EQ' }] }] }, /\/linux\/seccomp\/syscalls\/0\/args\/0\/index: syscall argument index 6 is out of range/],
+    ['unknown operator', { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['kill'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 1, op: 'SCMP_CMP_ABOUT' }] }] }, /\/linux\/seccomp\/syscalls\/0\/args\/0\/op: must be equal to one of the allowed values/],
+    ['unknown flag', { defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_NOPE'] }, /\/linux\/seccomp\/flags\/0: must be equal to one of the allowed values/],
+    ['errnoRet on a kill rule', { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['kill'], action: 'SCMP_ACT_KILL', errnoRet: 1 }] }, /\/linux\/seccomp\/syscalls\/0\/errnoRet: errno return code is not supported/],
+  ]
+  for (const [name, profile, why] of bad) {
+    s.config((c) => { c.linux.seccomp = profile })
+    const id = s.id(`-${name.replace(/\W+/g, '-')}`)
+    const r = s.run(id)
+    t.equal(r.status, 1, `${name}: refused`)
+    t.match(r.stderr, new RegExp(`^tsrun: [^\\n]*config\\.json: ${why.source}[^\\n]*\\n$`), `${name}: one line naming the entry`)
+    t.notOk(fs.existsSync(path.join(s.root, id)), `${name}: no state dir`)
+  }
+})
