@@ -15,6 +15,8 @@ const CLONE_NEWUSER = 0x10000000
 const CLONE_NEWPID = 0x20000000
 const CLONE_NEWNET = 0x40000000
 const SIGKILL = 9
+const SIGCONT = 18
+const SIGSTOP = 19
 const SIGTERM = 15
 
 // Echoes each message back; message type 2 makes it exit with payload[0].
@@ -94,8 +96,11 @@ t.test('recvMsg: ETIMEDOUT when nothing comes, null on EOF', async (t) => {
 
 t.test('recvMsg: an init that exits with our messages unread is EOF too (not ECONNRESET)', async (t) => {
   const r = spawn(t)
+  // Stopped, so both messages are queued before it reads the first and exits.
+  addon.pidfdSendSignal(r.pidfd, SIGSTOP)
   exitWith(r, 3)
   addon.sendMsg(r.sock, 7, Buffer.from('never read'))
+  addon.pidfdSendSignal(r.pidfd, SIGCONT)
   t.same(await addon.waitPidfd(r.pidfd), { code: 3, signal: null })
   t.equal(addon.recvMsg(r.sock, 5000), null)
   t.throws(() => addon.sendMsg(r.sock, 7), { code: 'EPIPE', syscall: 'sendmsg' }, 'no SIGPIPE')
