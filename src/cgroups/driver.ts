@@ -24,6 +24,8 @@ export interface CgroupDriver {
   /** Makes the dirs (v2: enables controllers in ancestors; v1 cpuset: copies
    *  cpus/mems down) and writes `resources`. Call before the init joins. */
   create(resources?: Resources): void
+  /** Writes `resources` into the existing cgroup (create and update). */
+  set(resources: Resources): void
   /** Moves `pid` into the cgroup (every hierarchy on v1). */
   apply(pid: number): void
   /** Every pid in the cgroup and its sub-cgroups. */

@@ -7,6 +7,7 @@ import * as path from 'path'
 import { TsrunError } from '../errors'
 import { sleepMs } from '../sleep'
 import type { CgroupDriver } from './driver'
+import type { CgroupWrite } from './resources'
 
 /** Writes `value` into an existing cgroup file: O_WRONLY|O_TRUNC as runc
  *  (cgroupfs ignores the truncate; plain-file fixtures need it), never O_CREAT:
@@ -19,6 +20,20 @@ export function writeCgroupFile(dir: string, file: string, value: string): void 
   } catch (err) {
     throw new TsrunError('system', `write ${JSON.stringify(value)} to ${p}`, { cause: err })
   }
+}
+
+/** One planned write into `dir`: its preferred file if present, skipped if
+ *  optional and absent, checked against what the kernel kept if asked. */
+export function applyWrite(dir: string, w: CgroupWrite): void {
+  if (w.prefer && exists(path.join(dir, w.prefer.file))) return writeCgroupFile(dir, w.prefer.file, w.prefer.value)
+  if (w.optional && !exists(path.join(dir, w.file))) return
+  writeCgroupFile(dir, w.file, w.value)
+  if (!w.verify) return
+  // The kernel clamps cpu.shares into [2, 262144] without an error (runc's words).
+  const got = Number(readCgroupFile(dir, w.file).trim())
+  const want = Number(w.value)
+  if (want > got) throw new TsrunError('config', `${w.file} ${w.value}: the maximum allowed cpu-shares is ${got}`)
+  if (want < got) throw new TsrunError('config', `${w.file} ${w.value}: the minimum allowed cpu-shares is ${got}`)
 }
 
 export function readCgroupFile(dir: string, file: string): string {

@@ -1,16 +1,12 @@
-// linux.resources → the cgroup file writes, in order, for a freshly created
-// cgroup. Pure (no I/O) so tests assert the exact list; the drivers write it.
-// Values and ordering follow runc 1.1.5 (cgroups/fs/*.go, cgroups/fs2/*.go,
-// and the conversions in cgroups/utils.go).
+// linux.resources → cgroup file writes: the shared vocabulary (a write, the
+// checks before any write) and runc's v1 → v2 conversions
+// (cgroups/utils.go). writes-v1.ts and writes-v2.ts build the lists; they are
+// pure (no I/O) so tests assert the exact order, and the drivers write them.
 
+import type { LinuxResources } from '../bundle/spec.generated'
 import { TsrunError } from '../errors'
 
-/** The subset of the OCI LinuxResources handled so far (structurally the spec's type). */
-export interface Resources {
-  memory?: { limit?: number; reservation?: number; swap?: number }
-  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string }
-  pids?: { limit?: number }
-}
+export type Resources = LinuxResources
 
 export interface CgroupWrite {
   /** controller whose directory gets the write (v1 hierarchy / v2 subtree_control name) */
@@ -19,43 +15,51 @@ export interface CgroupWrite {
   value: string
   /** skip when the file does not exist (e.g. memsw without swap accounting) */
   optional?: boolean
+  /** read back and compare: the kernel clamps cpu.shares silently (runc checks too) */
+  verify?: boolean
+  /** write this instead when its file exists (BFQ's weight files replace CFQ's) */
+  prefer?: { file: string; value: string }
 }
 
-const n = (v: number): string => String(v)
+export const str = (v: number): string => String(v)
 
-export function v1Writes(r: Resources): CgroupWrite[] {
+/** A list builder: w(controller, file, value) in call order. */
+export function writer(): { out: CgroupWrite[]; w: (c: string, f: string, v: string, extra?: Partial<CgroupWrite>) => void } {
   const out: CgroupWrite[] = []
-  const w = (controller: string, file: string, value: string, optional?: boolean): void => {
-    out.push(optional ? { controller, file, value, optional } : { controller, file, value })
+  return { out, w: (controller, file, value, extra) => { out.push({ controller, file, value, ...extra }) } }
+}
+
+/**
+ * Checks no kernel would make for us, before the first write, so a bad value
+ * is a config error naming the field (runc's validator and fs checks).
+ */
+export function checkResources(r: Resources): void {
+  const bad = (field: string, why: string): never => {
+    throw new TsrunError('config', `linux.resources.${field}: ${why}`)
   }
-  const mem = r.memory ?? {}
-  const limit = mem.limit ?? 0
-  const swap = mem.swap ?? 0
-  // memory -1 without a swap value means "both unlimited" (memsw only if the
-  // kernel has swap accounting); memsw must stay >= limit, so -1 goes first.
-  const both = limit === -1 && swap === 0
-  if (both || swap === -1) {
-    w('memory', 'memory.memsw.limit_in_bytes', '-1', both)
-    if (limit !== 0) w('memory', 'memory.limit_in_bytes', n(limit))
-  } else {
-    if (limit !== 0) w('memory', 'memory.limit_in_bytes', n(limit))
-    if (swap !== 0) w('memory', 'memory.memsw.limit_in_bytes', n(swap))
+  const sw = r.memory?.swappiness
+  if (sw !== undefined && sw !== -1 && (sw < 0 || sw > 100)) bad('memory.swappiness', `invalid value ${sw} (valid range is 0-100)`)
+  const w = r.blockIO?.weight
+  if (w !== undefined && w !== 0 && (w < 10 || w > 1000)) bad('blockIO.weight', `invalid value ${w} (valid range is 10-1000)`)
+  r.hugepageLimits?.forEach((h, i) => {
+    if (!/^\d+[KMGTPE]?B$/.test(h.pageSize)) bad(`hugepageLimits[${i}].pageSize`, `invalid page size ${JSON.stringify(h.pageSize)}`)
+  })
+  for (const k of Object.keys(r.unified ?? {})) {
+    if (k.includes('/') || k === '' || k.startsWith('.')) bad('unified', `invalid key ${JSON.stringify(k)}`)
   }
-  if (mem.reservation) w('memory', 'memory.soft_limit_in_bytes', n(mem.reservation))
-  const cpu = r.cpu ?? {}
-  if (cpu.shares) w('cpu', 'cpu.shares', n(cpu.shares))
-  if (cpu.period) w('cpu', 'cpu.cfs_period_us', n(cpu.period))
-  if (cpu.quota) w('cpu', 'cpu.cfs_quota_us', n(cpu.quota))
-  if (cpu.cpus) w('cpuset', 'cpuset.cpus', cpu.cpus)
-  if (cpu.mems) w('cpuset', 'cpuset.mems', cpu.mems)
-  const pids = r.pids?.limit ?? 0
-  if (pids !== 0) w('pids', 'pids.max', pids > 0 ? n(pids) : 'max')
-  return out
+  for (const name of Object.keys(r.rdma ?? {})) {
+    if (/\s/.test(name) || name === '') bad('rdma', `invalid device name ${JSON.stringify(name)}`)
+  }
 }
 
 /** runc's ConvertCPUSharesToCgroupV2Value: [2, 262144] → [1, 10000]. */
 export function sharesToWeight(shares: number): number {
   return shares === 0 ? 0 : 1 + Math.floor(((shares - 2) * 9999) / 262142)
+}
+
+/** runc's ConvertBlkIOToIOWeightValue: [10, 1000] → [1, 10000]. */
+export function blkioToIoWeight(weight: number): number {
+  return weight === 0 ? 0 : 1 + Math.floor(((weight - 10) * 9999) / 990)
 }
 
 /** runc's ConvertMemorySwapToCgroupV2Value: v1's memory+swap → v2's swap alone. */
@@ -68,31 +72,27 @@ export function swapToV2(swap: number, memory: number): number {
   return swap - memory
 }
 
-/** v2 "max" for -1, nothing for 0 (unset), else the number (runc's numToStr). */
-const v2num = (v: number): string => (v === -1 ? 'max' : v === 0 ? '' : n(v))
+/** "major:minor" of a device entry. */
+export const dev = (d: { major: number; minor: number }): string => `${d.major}:${d.minor}`
 
-export function v2Writes(r: Resources): CgroupWrite[] {
-  const out: CgroupWrite[] = []
-  const w = (controller: string, file: string, value: string): void => { out.push({ controller, file, value }) }
-  const mem = r.memory ?? {}
-  if (mem.limit || mem.swap || mem.reservation) {
-    const limit = mem.limit ?? 0
-    const swap = swapToV2(mem.swap ?? 0, limit)
-    // swap == memory (v1 terms) means "no swap at all": write 0; an unset swap writes nothing.
-    const s = swap === 0 && (mem.swap ?? 0) > 0 ? '0' : v2num(swap)
-    if (s !== '') w('memory', 'memory.swap.max', s)
-    if (v2num(limit) !== '') w('memory', 'memory.max', v2num(limit))
-    if (v2num(mem.reservation ?? 0) !== '') w('memory', 'memory.low', v2num(mem.reservation ?? 0))
-  }
-  const cpu = r.cpu ?? {}
-  const weight = sharesToWeight(cpu.shares ?? 0)
-  if (weight !== 0) w('cpu', 'cpu.weight', n(weight))
-  if (cpu.quota || cpu.period) {
-    w('cpu', 'cpu.max', `${cpu.quota && cpu.quota > 0 ? n(cpu.quota) : 'max'} ${cpu.period || 100000}`)
-  }
-  if (cpu.cpus) w('cpuset', 'cpuset.cpus', cpu.cpus)
-  if (cpu.mems) w('cpuset', 'cpuset.mems', cpu.mems)
-  const pids = r.pids?.limit ?? 0
-  if (pids !== 0) w('pids', 'pids.max', pids > 0 ? n(pids) : 'max')
-  return out
+type Throttle = { major: number; minor: number; rate: number }
+
+/** The four throttle lists with their v1 file stem and v2 io.max key. */
+export function throttles(io: NonNullable<Resources['blockIO']>): { v1: string; v2: string; d: Throttle }[] {
+  const lists: [Throttle[] | undefined, string, string][] = [
+    [io.throttleReadBpsDevice, 'read_bps', 'rbps'], [io.throttleWriteBpsDevice, 'write_bps', 'wbps'],
+    [io.throttleReadIOPSDevice, 'read_iops', 'riops'], [io.throttleWriteIOPSDevice, 'write_iops', 'wiops'],
+  ]
+  return lists.flatMap(([l, v1, v2]) => (l ?? []).map((d) => ({ v1, v2, d })))
+}
+
+/** rdma.max lines, one per device: "mlx4_0 hca_handle=2 hca_object=2000". */
+export function rdmaLines(rdma: Resources['rdma']): string[] {
+  return Object.entries(rdma ?? {}).flatMap(([name, l]) => {
+    const parts = [
+      ...(l.hcaHandles !== undefined ? [`hca_handle=${l.hcaHandles}`] : []),
+      ...(l.hcaObjects !== undefined ? [`hca_object=${l.hcaObjects}`] : []),
+    ]
+    return parts.length > 0 ? [`${name} ${parts.join(' ')}`] : []
+  })
 }

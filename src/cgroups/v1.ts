@@ -6,10 +6,24 @@ import * as fs from 'fs'
 import * as path from 'path'
 import { TsrunError } from '../errors'
 import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'
-import { v1Writes, type Resources } from './resources'
-import { exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
+import { detectLayout } from './detect'
+import type { Resources } from './resources'
+import { V2Driver } from './v2'
+import { v1Writes } from './writes-v1'
+import { applyWrite, exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
 
 const CGROUP_SUPER_MAGIC = 0x27e0eb
+
+/** Controllers a hybrid host may offer on its cgroup2 mount only, and their resource. */
+const V2_ONLY: Record<string, 'hugepageLimits' | 'rdma'> = { hugetlb: 'hugepageLimits', rdma: 'rdma' }
+
+/** The hybrid host's cgroup2 mountpoint, if it offers `controller`. */
+function unifiedOffering(controller: string): string | null {
+  const layout = detectLayout()
+  if (layout.mode !== 'v1' || !layout.unified) return null
+  const mount = layout.unified.mountpoint
+  return readCgroupFile(mount, 'cgroup.controllers').split(/\s+/).includes(controller) ? mount : null
+}
 
 export class V1Driver implements CgroupDriver {
   constructor(readonly record: Extract<CgroupRecord, { driver: 'v1' }>) {}
@@ -28,15 +42,36 @@ export class V1Driver implements CgroupDriver {
         throw new TsrunError('system', `create cgroup ${dir}`, { cause: err })
       }
     }
-    for (const w of v1Writes(resources)) {
-      const dir = this.record.paths[w.controller]
-      if (dir === undefined) throw new TsrunError('config', `cgroup controller ${w.controller} is not mounted (needed for ${w.file})`)
-      if (w.optional && !exists(path.join(dir, w.file))) continue
-      writeCgroupFile(dir, w.file, w.value)
-    }
+    this.set(resources)
     // A new cpuset cgroup has empty cpus/mems and refuses tasks (ENOSPC):
     // inherit whatever the spec did not set, as runc's ensureCpusAndMems.
     if (cpuset !== undefined) copyCpusetIfEmpty(cpuset)
+  }
+
+  set(resources: Resources): void {
+    const { paths } = this.record
+    const writes = v1Writes(resources, { memoryLimit: this.memoryLimit(resources) })
+    const onUnified = new Set<string>()
+    let mount: string | null = null
+    for (const w of writes) {
+      const dir = paths[w.controller]
+      if (dir !== undefined) applyWrite(dir, w)
+      else if (paths[''] !== undefined && V2_ONLY[w.controller] && (mount = unifiedOffering(w.controller))) onUnified.add(w.controller)
+      else throw new TsrunError('config', `cgroup controller ${w.controller} is not mounted (needed for ${w.file})`)
+    }
+    // Hybrid hosts may have a controller (hugetlb) on the cgroup2 mount only.
+    if (mount !== null) {
+      const picked: Resources = {}
+      for (const c of onUnified) Object.assign(picked, { [V2_ONLY[c]]: resources[V2_ONLY[c]] })
+      new V2Driver({ driver: 'v2', mount, path: paths[''] }).create(picked)
+    }
+  }
+
+  /** memory.limit_in_bytes now, when the memory and swap write order depends on it. */
+  private memoryLimit(r: Resources): number {
+    const dir = this.record.paths.memory
+    if (!r.memory?.limit || !r.memory.swap || dir === undefined) return Infinity
+    return Number(readCgroupFile(dir, 'memory.limit_in_bytes').trim())
   }
 
   apply(pid: number): void {

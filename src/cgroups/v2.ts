@@ -6,8 +6,9 @@ import * as fs from 'fs'
 import * as path from 'path'
 import { TsrunError } from '../errors'
 import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'
-import { v2Writes, type Resources } from './resources'
-import { exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
+import type { Resources } from './resources'
+import { v2Writes } from './writes-v2'
+import { applyWrite, exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
 
 const { SIGKILL } = constants.signals
 
@@ -28,7 +29,11 @@ export class V2Driver implements CgroupDriver {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new TsrunError('system', `create cgroup ${cur}`, { cause: err })
       }
     }
-    for (const w of v2Writes(resources)) writeCgroupFile(leaf, w.file, w.value)
+    this.set(resources)
+  }
+
+  set(resources: Resources): void {
+    for (const w of v2Writes(resources)) applyWrite(this.record.path, w)
   }
 
   apply(pid: number): void {

@@ -3,6 +3,7 @@
 // cgroup runs the container in its own cgroup instead, unless the config
 // asked for a cgroup it must have: an explicit cgroupsPath or limits.
 import type { Spec } from '../bundle/spec.generated'
+import { withDeviceRules } from '../cgroups/devices'
 import { openCgroup, type CgroupDriver } from '../cgroups/driver'
 import type { StateRecord } from '../state/store'
 import type { Rollback } from './rollback'
@@ -16,7 +17,7 @@ export function createCgroup(spec: Spec, rec: StateRecord, rootless: boolean, un
   const cg = openCgroup(rec.cgroup)
   undo.push('cgroup', () => cg.destroy())
   try {
-    cg.create(spec.linux?.resources)
+    cg.create(withDeviceRules(spec.linux))
   } catch (err) {
     if (!rootless || spec.linux?.cgroupsPath || hasLimits(spec) || !NO_ACCESS.has(errnoCode(err))) throw err
     rec.cgroup = null
