@@ -4,6 +4,7 @@
 // Nothing here imports lifecycle, bundle or state.
 
 import type { Resources } from './resources'
+import type { Stats, U64 } from './stats'
 import { detectLayout, ownCgroups } from './detect'
 import { ownCgroupRecord, resolveCgroup } from './path'
 import { V1Driver } from './v1'
@@ -35,6 +36,10 @@ export interface CgroupDriver {
   freezerState(): FreezerState
   /** Signals every process in the cgroup (cgroup.kill for SIGKILL on v2). */
   killAll(signal: number): void
+  /** Usage counters, in runc's events shape. */
+  stats(): Stats
+  /** How many processes the OOM killer killed in the cgroup so far. */
+  oomKills(): U64
   /** rmdir everything, retrying on EBUSY; already gone is fine. */
   destroy(): void
 }

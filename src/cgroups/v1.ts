@@ -7,7 +7,9 @@ import * as path from 'path'
 import { TsrunError } from '../errors'
 import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'
 import { detectLayout } from './detect'
-import type { Resources } from './resources'
+import type { CgroupWrite, Resources } from './resources'
+import type { Stats, U64 } from './stats'
+import { oomKillsV1, statsV1 } from './stats-v1'
 import { V2Driver } from './v2'
 import { v1Writes } from './writes-v1'
 import { applyWrite, exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
@@ -16,6 +18,19 @@ const CGROUP_SUPER_MAGIC = 0x27e0eb
 
 /** Controllers a hybrid host may offer on its cgroup2 mount only, and their resource. */
 const V2_ONLY: Record<string, 'hugepageLimits' | 'rdma'> = { hugetlb: 'hugepageLimits', rdma: 'rdma' }
+
+/** applyWrite, with runc's words for a limit below what the cgroup already uses. */
+function writeV1(dir: string, w: CgroupWrite): void {
+  try {
+    applyWrite(dir, w)
+  } catch (err) {
+    const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code
+    if (w.file !== 'memory.limit_in_bytes' || code !== 'EBUSY') throw err
+    const usage = readCgroupFile(dir, 'memory.usage_in_bytes').trim()
+    const peak = readCgroupFile(dir, 'memory.max_usage_in_bytes').trim()
+    throw new TsrunError('system', `unable to set memory limit to ${w.value} (current usage: ${usage}, peak usage: ${peak})`, { cause: err })
+  }
+}
 
 /** The hybrid host's cgroup2 mountpoint, if it offers `controller`. */
 function unifiedOffering(controller: string): string | null {
@@ -55,7 +70,7 @@ export class V1Driver implements CgroupDriver {
     let mount: string | null = null
     for (const w of writes) {
       const dir = paths[w.controller]
-      if (dir !== undefined) applyWrite(dir, w)
+      if (dir !== undefined) writeV1(dir, w)
       else if (paths[''] !== undefined && V2_ONLY[w.controller] && (mount = unifiedOffering(w.controller))) onUnified.add(w.controller)
       else throw new TsrunError('config', `cgroup controller ${w.controller} is not mounted (needed for ${w.file})`)
     }
@@ -110,6 +125,14 @@ export class V1Driver implements CgroupDriver {
 
   killAll(signal: number): void {
     signalFrozen(this, signal)
+  }
+
+  stats(): Stats {
+    return statsV1(this.record.paths)
+  }
+
+  oomKills(): U64 {
+    return oomKillsV1(this.record.paths)
   }
 
   destroy(): void {

@@ -7,6 +7,8 @@ import * as path from 'path'
 import { TsrunError } from '../errors'
 import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'
 import type { Resources } from './resources'
+import type { Stats, U64 } from './stats'
+import { oomKillsV2, statsV2 } from './stats-v2'
 import { v2Writes } from './writes-v2'
 import { applyWrite, exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
 
@@ -71,6 +73,14 @@ export class V2Driver implements CgroupDriver {
       return
     }
     signalFrozen(this, signal)
+  }
+
+  stats(): Stats {
+    return statsV2(this.record.path)
+  }
+
+  oomKills(): U64 {
+    return oomKillsV2(this.record.path)
   }
 
   destroy(): void {

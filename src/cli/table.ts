@@ -112,7 +112,8 @@ status of "ubuntu01" as "stopped" the following will delete resources held for
 
        # tsrun delete ubuntu01`),
   cmd('events', '<container-id>', 'display container events such as OOM notifications, cpu, memory, and IO usage statistics',
-    [], byId('')),
+    [flag('interval', 'string', 'set the stats collection interval', '5s'), flag('stats', 'bool', 'display the container\'s stats then exit')],
+    byId('')),
   { ...cmd('exec', '<container-id> [command...]', 'execute new process inside the container', [
     consoleSocket,
     flag('pidfd-socket', 'string', 'path to an AF_UNIX socket which will receive a file descriptor referencing the exec process'),
@@ -177,7 +178,32 @@ With --rootless the file is adjusted for a container run without root.`),
     'The start command executes the user defined process in a created container.'),
   cmd('state', '<container-id>', 'output the state of a container', [], byId(''),
     'The state command outputs current state information for the\ninstance of a container.'),
-  cmd('update', '<container-id>', 'update container resource constraints'),
+  cmd('update', '<container-id>', 'update container resource constraints', [
+    flag('resources,r', 'string', "path to the file containing the resources to update or '-' to read from the standard input"),
+    flag('blkio-weight', 'number', 'Specifies per cgroup weight, range is from 10 to 1000'),
+    flag('cpu-period', 'string', 'CPU CFS period to be used for hardcapping (in usecs). 0 to use system default'),
+    flag('cpu-quota', 'string', 'CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period'),
+    flag('cpu-burst', 'string', 'CPU CFS hardcap burst limit (in usecs). Allowed accumulated cpu time additionally for burst a given period'),
+    flag('cpu-share,cpu-shares', 'string', 'CPU shares (relative weight vs. other containers)'),
+    flag('cpu-rt-period', 'string', 'CPU realtime period to be used for hardcapping (in usecs). 0 to use system default'),
+    flag('cpu-rt-runtime', 'string', 'CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period'),
+    flag('cpuset-cpus', 'string', 'CPU(s) to use'),
+    flag('cpuset-mems', 'string', 'Memory node(s) to use'),
+    flag('kernel-memory', 'string', '(obsoleted; do not use)'),
+    flag('kernel-memory-tcp', 'string', '(obsoleted; do not use)'),
+    flag('memory', 'string', 'Memory limit (in bytes)'),
+    flag('cpu-idle', 'string', 'set cgroup SCHED_IDLE or not, 0: default behavior, 1: SCHED_IDLE'),
+    flag('memory-reservation', 'string', 'Memory reservation or soft_limit (in bytes)'),
+    flag('memory-swap', 'string', "Total memory usage (memory + swap); set '-1' to enable unlimited swap"),
+    flag('pids-limit', 'number', 'Maximum number of pids allowed in the container'),
+    flag('l3-cache-schema', 'string', 'The string of Intel RDT/CAT L3 cache schema'),
+    flag('mem-bw-schema', 'string', 'The string of Intel RDT/MBA memory bandwidth schema'),
+  ], `${byId('')}
+
+The accepted format of --resources is the linux.resources object of
+config.json; only memory, cpu, pids, blockIO.weight and unified are used.
+Note: if data is to be read from a file or the standard input, all
+other options are ignored.`),
   cmd('features', '', 'show the enabled features', [], '',
     'Show the enabled features.\nThe result is parsable as a JSON (the runtime-spec features.md format).'),
   cmd('completion', '', 'print a bash completion script (add it to ~/.bashrc)'),

@@ -105,3 +105,11 @@ export async function processes(g: GlobalOptions, o: { id: string }): Promise<nu
 export async function psTable(o: { id: string; pids: number[]; psArgs: string[] }): Promise<string> {
   return (require('./ps') as typeof import('./ps')).psTable(o.id, o.pids, o.psArgs)
 }
+
+export async function update(g: GlobalOptions, o: { id: string; resources: import('../bundle/spec.generated').LinuxResources }): Promise<void> {
+  return (require('./update') as typeof import('./update')).update(g, o.id, o.resources)
+}
+
+export async function events(g: GlobalOptions, o: { id: string; stats: boolean; intervalMs: number }): Promise<void> {
+  return (require('./events') as typeof import('./events')).events(g, o)
+}
