@@ -75,8 +75,21 @@ t.test('usage errors: one stderr line, runc exit codes', async (t) => {
   }
 })
 
+t.test('update and events: flag errors before any container is looked at', async (t) => {
+  const cases: [string[], string][] = [
+    [['update', '--memory', '12q', 'x'], "tsrun: invalid value for memory: invalid size: '12q'\n"],
+    [['update', '--cpu-period', '-5', 'x'], 'tsrun: invalid value for cpu-period: strconv.ParseUint: parsing "-5": invalid syntax\n'],
+    [['update', '--pids-limit', 'many', 'x'], 'tsrun: invalid value "many" for flag -pids-limit: parse error\n'],
+    [['update', '--l3-cache-schema', 'L3:0=f', 'x'], 'tsrun: Intel RDT is not supported by tsrun\n'],
+    [['events', '--interval', '5', 'x'], 'tsrun: invalid value "5" for flag -interval: parse error\n'],
+    [['events', '--interval', '0s', 'x'], 'tsrun: duration interval must be greater than 0\n'],
+    [['events', 'x', 'y'], 'tsrun: "events" requires exactly 1 argument(s)\n'],
+  ]
+  for (const [argv, err] of cases) t.same(await run(t, argv), { code: 1, out: '', err }, argv.join(' '))
+})
+
 t.test('declared commands not implemented yet', async (t) => {
-  for (const name of ['update', 'events', 'checkpoint', 'restore']) {
+  for (const name of ['checkpoint', 'restore']) {
     const r = await run(t, [name, '-t', 'x', 'sh'])
     t.same(r, { code: 1, out: '', err: `tsrun: ${name}: not implemented yet\n` })
     const h = await run(t, [name, '--help'])
