@@ -6,6 +6,7 @@
       'target_name': 'tsrun',
       'sources': [
         'addon/addon.cc',
+        'addon/bpf.cc',
         'addon/fdpass.cc',
         'addon/files.cc',
         'addon/msg.cc',

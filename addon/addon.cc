@@ -30,6 +30,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"moveNetDevice", MoveNetDevice},
       {"seccompFlagsSupported", SeccompFlagsSupported},
       {"schedSetaffinity", SchedSetaffinity},
+      {"attachDeviceProgram", AttachDeviceProgram},
   };
   for (const auto& e : table) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
   return exports;

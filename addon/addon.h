@@ -35,6 +35,8 @@ Napi::Value SetTermios(const Napi::CallbackInfo& info);
 Napi::Value SeccompCompile(const Napi::CallbackInfo& info);
 Napi::Value SeccompVersion(const Napi::CallbackInfo& info);
 Napi::Value SeccompFlagsSupported(const Napi::CallbackInfo& info);
+// bpf.cc
+Napi::Value AttachDeviceProgram(const Napi::CallbackInfo& info);
 // netdev.cc
 Napi::Value MoveNetDevice(const Napi::CallbackInfo& info);
 

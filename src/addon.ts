@@ -80,6 +80,12 @@ export interface Addon {
   seccompFlagsSupported(flags: number): boolean
   /** sched_setaffinity(2) of `pid` to exactly these CPUs. */
   schedSetaffinity(pid: number, cpus: number[]): void
+  /**
+   * Loads `insns` (struct bpf_insn array) as a BPF_PROG_TYPE_CGROUP_DEVICE
+   * program and attaches it to the cgroup v2 directory `cgroupDir`
+   * (BPF_F_ALLOW_MULTI). Errors: "bpf prog load <verifier's last line>", "bpf prog attach <dir>".
+   */
+  attachDeviceProgram(cgroupDir: string, insns: Buffer): void
 }
 
 // dist/tsrun.js (the bundle) and src/addon.ts (tests) both sit one level below the package root.

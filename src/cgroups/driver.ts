@@ -7,6 +7,7 @@ import type { Resources } from './resources'
 import type { Stats, U64 } from './stats'
 import { detectLayout, ownCgroups } from './detect'
 import { ownCgroupRecord, resolveCgroup } from './path'
+import { checkSystemd, parseSystemdPath } from './systemd'
 import { V1Driver } from './v1'
 import { V2Driver } from './v2'
 
@@ -45,7 +46,8 @@ export interface CgroupDriver {
 }
 
 /** Where a container's cgroup goes on this host (reads mountinfo and /proc/self/cgroup). */
-export function planCgroup(cgroupsPath: string | undefined, id: string): CgroupRecord {
+export function planCgroup(cgroupsPath: string | undefined, id: string, systemd = false): CgroupRecord {
+  if (systemd) checkSystemd(parseSystemdPath(cgroupsPath, id))
   return resolveCgroup(cgroupsPath, id, detectLayout(), ownCgroups())
 }
 

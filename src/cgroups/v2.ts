@@ -6,6 +6,8 @@ import * as fs from 'fs'
 import * as path from 'path'
 import { TsrunError } from '../errors'
 import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'
+import { emulate } from './devices'
+import { deviceProgram } from './devices-bpf'
 import type { Resources } from './resources'
 import type { Stats, U64 } from './stats'
 import { oomKillsV2, statsV2 } from './stats-v2'
@@ -35,7 +37,17 @@ export class V2Driver implements CgroupDriver {
   }
 
   set(resources: Resources): void {
-    for (const w of v2Writes(resources)) applyWrite(this.record.path, w)
+    const writes = v2Writes(resources)
+    // Devices first, as runc: the limits below cannot loosen them.
+    if (resources.devices) {
+      const { addon } = require('../addon') as typeof import('../addon')
+      try {
+        addon.attachDeviceProgram(this.record.path, deviceProgram(emulate(resources.devices)))
+      } catch (err) {
+        throw new TsrunError('system', `apply device rules to ${this.record.path}`, { cause: err })
+      }
+    }
+    for (const w of writes) applyWrite(this.record.path, w)
   }
 
   apply(pid: number): void {

@@ -61,7 +61,7 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
   checkConsole(spec.process?.terminal === true, o.consoleSocket, !subreaper)
   const dir = containerDir(g.root, o.id)
   const fifoPath = path.join(dir, FIFO_FILE)
-  const cgroup = planCgroup(spec.linux?.cgroupsPath, o.id)
+  const cgroup = planCgroup(spec.linux?.cgroupsPath, o.id, g.systemdCgroup)
   const planFor = (record: CgroupRecord) => compilePlan(spec, {
     id: o.id, bundle: bundle.bundle, rootfs: bundle.rootfs, fifoPath,
     noPivot: o.noPivot, consoleSocketFd: -1, preserveFds: o.preserveFds, noNewKeyring: o.noNewKeyring,

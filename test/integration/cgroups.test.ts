@@ -82,7 +82,8 @@ t.test('devices: deny all, the defaults and the listed rules, in order', async (
 t.test('a device denied by the rules cannot be opened', async (t) => {
   const s = new Sandbox(t, 'devdeny')
   s.config((c) => {
-    c.process.args = ['sh', '-c', 'mknod /tmp/mem c 1:1 2>/dev/null; mknod /tmp/mem c 1 1; head -c1 /tmp/mem >/dev/null 2>&1 && echo res mem open || echo res mem denied']
+    // Root may open /dev/fuse: only the device cgroup can refuse it.
+    c.process.args = ['sh', '-c', 'mknod /tmp/fuse c 10 229; echo x > /tmp/fuse 2>/dev/null && echo res fuse open || echo res fuse denied']
     c.root.readonly = false
     c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid'] })
     c.process.capabilities.bounding.push('CAP_MKNOD')
@@ -90,7 +91,7 @@ t.test('a device denied by the rules cannot be opened', async (t) => {
     c.process.capabilities.permitted.push('CAP_MKNOD')
   })
   const r = s.run(s.id())
-  t.equal(results(r).get('mem'), 'denied', `${r.stdout}${r.stderr}`)
+  t.equal(results(r).get('fuse'), 'denied', `${r.stdout}${r.stderr}`)
 })
 
 /** create with `resources`; it must fail with `message` and leave nothing (the sandbox checks). */
@@ -114,4 +115,16 @@ t.test('bad values: one clear line, nothing left behind', async (t) => {
   refused(t, 'unified', { unified: { 'memory.high': '100' } }, /linux\.resources\.unified: cannot use unified on cgroup v1$/m)
   refused(t, 'badcpus', { cpu: { cpus: '99' } }, /write "99" to .*cpuset\.cpus: ERANGE/)
   refused(t, 'badpage', { hugepageLimits: [{ pageSize: '3MB', limit: 1 }] }, /hugetlb\.3MB\.limit_in_bytes/)
+})
+
+t.test('--systemd-cgroup without systemd: one clear line before anything is made', { skip: fs.existsSync('/run/systemd/system') && 'systemd runs here' }, async (t) => {
+  const s = new Sandbox(t, 'systemd')
+  s.config((c) => { c.linux.cgroupsPath = 'system.slice:tsrun:x1' })
+  const id = s.id()
+  let r = s.tsrun(['--systemd-cgroup', 'create', '-b', s.bundle, id])
+  t.same([r.status, r.stderr], [1, `tsrun: systemd cgroup flag passed, but systemd is not running (no /run/systemd/system): cannot create tsrun-x1.scope in system.slice\n`])
+  s.config((c) => { c.linux.cgroupsPath = '/not/systemd' })
+  r = s.tsrun(['--systemd-cgroup', 'create', '-b', s.bundle, id])
+  t.match(r.stderr, /expected cgroupsPath to be of format "slice:prefix:name" for systemd cgroups, got "\/not\/systemd" instead/)
+  t.notOk(fs.existsSync(`${s.root}/${id}`), 'no state left')
 })
