@@ -1,5 +1,7 @@
-// Build step: bundle the CLI into one file, dist/tsrun-main.js, started by the
-// tiny dist/tsrun.js. Every tsrun call pays Node's module loading, and one
+// Build step: the CLI for both engines. For Node: bundle it into one file,
+// dist/tsrun-main.js, started by the tiny dist/tsrun.js. For Bun: compile the
+// same sources into one executable, dist/tsrun (see compileWithBun).
+// Node: every call pays Node's module loading, and one
 // file instead of ~40 saves their resolution, reads and wrappers (measured:
 // `state` -3 ms). The config validator stays a separate file beside it
 // (dist/validate.generated.js), loaded only by the commands that read a
@@ -27,11 +29,12 @@ const plainBuiltins = (text) => text.replace(
 
 mkdirSync(dist, { recursive: true })
 for (const [entry, outfile] of [['main.ts', main], ['boot.ts', boot]]) {
-  const result = await build({ ...common, entryPoints: [join(root, 'src', 'cli', entry)], external: ['./validate.generated'] })
+  const result = await build({ ...common, entryPoints: [join(root, 'src', 'cli', entry)], external: ['./validate.generated', 'yargs'] })
   writeFileSync(outfile, plainBuiltins(result.outputFiles[0].text), { mode: 0o755 })
 }
 chmodSync(boot, 0o755)
 writeMainCache()
+compileWithBun()
 
 const validator = join(dist, 'validate.generated.js')
 copyFileSync(join(root, 'src', 'bundle', 'validate.generated.js'), validator)
@@ -42,6 +45,28 @@ writeCodeCache(validator, (load, save) => {
   m.validateProcess(config.process)
   save()
 })
+
+/**
+ * dist/tsrun: Bun's runtime with the CLI (and the validator, and yargs for
+ * help) compiled in as bytecode, from src/cli/standalone.ts. TSRUN_COMPILED
+ * tells the code it runs there (src/engine.ts). A compiled Bun program reads
+ * .env and bunfig.toml from the working directory by default: a runtime must
+ * not, so both are off. The addon and tsrun-init are copied beside it by
+ * .ci/postbuild.mjs, after node-gyp.
+ */
+function compileWithBun() {
+  let bun
+  try {
+    bun = createRequire(import.meta.url).resolve('@oven/bun-linux-x64/bin/bun')
+  } catch {
+    throw new Error('dist/tsrun: Bun not installed (npm dev dependency @oven/bun-linux-x64; run npm install)')
+  }
+  const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--format=esm', '--minify-syntax', '--minify-whitespace',
+    '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--define', 'TSRUN_COMPILED=true',
+    join(root, 'src', 'cli', 'standalone.ts'), '--outfile', join(dist, 'tsrun')],
+  { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`dist/tsrun: bun build failed: ${r.stderr || r.error?.message}`)
+}
 
 /**
  * The CLI's cache is taken in a child process, since the CLI ends with

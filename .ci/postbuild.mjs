@@ -1,13 +1,15 @@
-// Last step of `npm run build` (after tsc and node-gyp): make the CLI executable and check that
-// the build produced what the runtime loads at run time. Exits 1 with one line per problem.
-import { chmodSync, closeSync, openSync, readSync, statSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+// Last step of `npm run build` (after tsc and node-gyp): make the CLI executable, put the native
+// parts beside the compiled dist/tsrun (it finds them there), and check that the build produced
+// what the runtime loads at run time. Exits 1 with one line per problem.
+import { chmodSync, closeSync, copyFileSync, openSync, readSync, statSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const cli = join(root, 'dist/tsrun.js')
 const addon = join(root, 'build/Release/tsrun.node')
 const init = join(root, 'build/Release/tsrun-init')
+const compiled = join(root, 'dist/tsrun')
 const problems = []
 
 function head(path, length) {
@@ -54,14 +56,19 @@ if (exists(cli)) {
   if (!head(cli, 2).equals(Buffer.from('#!'))) problems.push(`${cli} has no #! line (src/cli/main.ts must start with one)`)
   chmodSync(cli, 0o755)
 }
-exists(addon)
-if (exists(init)) {
+const hasAddon = exists(addon)
+const hasInit = exists(init)
+if (hasInit) {
   const PT_INTERP = 3
   const types = elfSegmentTypes(init)
   if (types === null) problems.push(`${init} is not an ELF executable`)
   // tsrun-init runs from a memfd inside the container's mount namespace: no dynamic loader there.
   else if (types.includes(PT_INTERP)) problems.push(`${init} is dynamically linked (binding.gyp must link it with -static)`)
   if ((statSync(init).mode & 0o111) === 0) problems.push(`${init} is not executable`)
+}
+
+if (exists(compiled) && hasAddon && hasInit) {
+  for (const f of [addon, init]) copyFileSync(f, join(root, 'dist', basename(f)))
 }
 
 if (problems.length > 0) {

@@ -7,6 +7,7 @@
 // "<syscall> <path>: <strerror>". Branch on err.code.
 
 import * as path from 'path'
+import { compiled } from './engine'
 import { TsrunError } from './errors'
 
 export interface SpawnResult { pid: number; pidfd: number; sock: number }
@@ -88,8 +89,9 @@ export interface Addon {
   attachDeviceProgram(cgroupDir: string, insns: Buffer): void
 }
 
-// dist/tsrun.js (the bundle) and src/addon.ts (tests) both sit one level below the package root.
-const release = path.join(__dirname, '..', 'build', 'Release')
+// dist/tsrun.js (the bundle) and src/addon.ts (tests) both sit one level below the package root;
+// the compiled dist/tsrun has copies beside it (.ci/postbuild.mjs).
+const release = compiled ? path.dirname(process.execPath) : path.join(__dirname, '..', 'build', 'Release')
 export const addonPath = path.join(release, 'tsrun.node')
 /** The init program spawnInit runs; built next to the addon. */
 export const initPath = path.join(release, 'tsrun-init')

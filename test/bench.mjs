@@ -1,22 +1,28 @@
 #!/usr/bin/env node
-// `npm run bench`: tsrun next to runc and crun (when installed) on the same bundle, in one run.
+// `npm run bench`: tsrun on both engines (tsrun-bun: the compiled dist/tsrun; tsrun-node:
+// dist/tsrun.js) next to runc and crun (when installed) on the same bundle, in one run.
 //
 // Each runtime gets its own --root under a temp dir and runs a temp copy of bundles/busybox whose
 // process is /bin/true. Per command it prints the median and min wall time of BENCH_N calls
-// (default 30; the runtimes take turns each iteration), ratios, the `node -e 0` floor every tsrun
-// call pays, peak RSS per call (/usr/bin/time -f %M) and the size of tsrun-init. Every container
-// it creates and every temp dir is removed at the end, also on error or Ctrl-C.
+// (default 30; the runtimes take turns each iteration), ratios, the `node -e 0` floor every
+// tsrun-node call pays (and Bun's, `dist/tsrun --version`), peak RSS per call (/usr/bin/time -f %M),
+// BENCH_SEQ (100) `run`s one after another and BENCH_PAR (20) create+start+delete at once (time
+// per container; any failure or leftover is listed), the issue's targets as met/MISSED, and the
+// size of tsrun-init. Every container it creates and every temp dir is removed at the end, also on
+// error or Ctrl-C.
 // A runtime whose first `run` fails is skipped with a notice (exit 0); a call failing later drops
 // that runtime from that command, is listed at the end, and makes the exit code 1.
 // Node built-ins only. Run as root (the runtimes need it).
-import { spawnSync } from 'node:child_process'
-import { accessSync, closeSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { accessSync, closeSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 const N = Number(process.env.BENCH_N ?? 30)
+const SEQ = Number(process.env.BENCH_SEQ ?? 100)
+const PAR = Number(process.env.BENCH_PAR ?? 20)
 const RSS_N = Math.min(N, 5)
 const TIME = '/usr/bin/time'
 const HUGETLB = '/sys/fs/cgroup/hugetlb'
@@ -276,6 +282,71 @@ const ops = [
 ]
 
 const floor = { name: 'node -e 0', call: (rss) => exec([process.execPath, '-e', '0'], { rss }) }
+// What the compiled tsrun pays before any work: Bun's start plus printing the version.
+const bunFloor = { name: 'dist/tsrun --version', call: (rss) => exec([join(repo, 'dist/tsrun'), '--version'], { rss }) }
+
+// ---------------------------------------------------------------------------------------------
+// Loops: many containers, one after another and at once. Each reports the wall time per
+// container; every call must succeed and nothing may be left behind.
+
+const loopName = (kind) => (kind === 'sequential' ? `${SEQ} x run, one after another` : `${PAR} x create+start+delete at once`)
+
+// One call, asynchronously (for the parallel loop); stderr to a file, which a created container
+// inherits (a pipe would stay open as long as it runs).
+function callAsync(rt, args) {
+  const errFile = join(tmp, `stderr-${args.at(-1)}`)
+  const errFd = openSync(errFile, 'w')
+  return new Promise((resolve, reject) => {
+    const child = spawn(rt.bin, ['--root', rt.root, ...args], { stdio: ['ignore', 'ignore', errFd], env })
+    child.on('error', reject)
+    child.on('exit', (code, signal) => {
+      closeSync(errFd)
+      if (code === 0) return resolve()
+      const last = readFileSync(errFile, 'utf8').trim().split('\n').pop()
+      reject(new CallError(`${rt.name} ${args.join(' ')}: ${signal ?? `exit ${code}`}${last ? `: ${last}` : ''}`))
+    })
+  })
+}
+
+// What a loop left: state dirs in the runtime's root, cgroups named for its ids.
+function loopLeftovers(rt, ids) {
+  const left = readdirSync(rt.root).filter((d) => ids.includes(d)).map((d) => `state ${d}`)
+  const found = spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '4', '-type', 'd', '-name', `${ids[0].replace(/-\d+$/, '')}-*`],
+    { encoding: 'utf8' }).stdout
+  return left.concat(found.split('\n').filter(Boolean).map((d) => `cgroup ${d}`))
+}
+
+async function loops(rts, bundle, failures) {
+  const out = {}
+  for (const rt of rts) {
+    process.stderr.write(`loops: ${rt.name}\n`)
+    const seqIds = Array.from({ length: SEQ }, () => rt.newId())
+    let t0 = process.hrtime.bigint()
+    try {
+      for (const id of seqIds) rt.call(['run', '--bundle', bundle, id])
+      const perContainer = Number(process.hrtime.bigint() - t0) / 1e6 / SEQ
+      ;(out[rt.name] ??= {}).sequential = { perContainer }
+    } catch (e) {
+      if (!(e instanceof CallError)) throw e
+      failures.push({ rt: rt.name, op: loopName('sequential'), message: e.message })
+    }
+    const parIds = Array.from({ length: PAR }, () => rt.newId())
+    t0 = process.hrtime.bigint()
+    const chains = parIds.map(async (id) => {
+      await callAsync(rt, ['create', '--bundle', bundle, id])
+      await callAsync(rt, ['start', id])
+      await callAsync(rt, ['delete', '-f', id])
+    })
+    const settled = await Promise.allSettled(chains)
+    const perContainer = Number(process.hrtime.bigint() - t0) / 1e6 / PAR
+    const bad = settled.filter((r) => r.status === 'rejected')
+    for (const r of bad) failures.push({ rt: rt.name, op: loopName('parallel'), message: r.reason.message })
+    if (bad.length === 0) (out[rt.name] ??= {}).parallel = { perContainer }
+    for (const left of loopLeftovers(rt, [...seqIds, ...parIds])) failures.push({ rt: rt.name, op: 'loops', message: `left behind: ${left}` })
+    if (interrupted) throw new Error('interrupted')
+  }
+  return out
+}
 
 // ---------------------------------------------------------------------------------------------
 // Statistics and the report
@@ -297,7 +368,34 @@ function table(rows) {
     .join('\n')
 }
 
-function report(rts, results, failures) {
+// The issue's targets, checked against the medians (and the RSS pass). Each: [what, value, limit].
+function targets(results, loops) {
+  const med = (rt, op) => (results[rt]?.[op]?.ms.length ? median(results[rt][op].ms) : undefined)
+  const rss = (rt) => {
+    const all = ops.flatMap((op) => results[rt]?.[op.name]?.rss ?? [])
+    return all.length ? Math.max(...all) / 1024 : undefined
+  }
+  const floorMed = median(results.floor.ms)
+  const bare = (op) => (med('tsrun-node', op.name) === undefined ? undefined : med('tsrun-node', op.name) - floorMed * op.calls)
+  const per = (rt, kind) => loops[rt]?.[kind]?.perContainer
+  const t = [
+    ['bun: run / runc', med('tsrun-bun', 'run /bin/true') / med('runc', 'run /bin/true'), 1.0],
+    ['bun: run / crun', med('tsrun-bun', 'run /bin/true') / med('crun', 'run /bin/true'), 1.5],
+    ['bun: create+start+delete / runc', med('tsrun-bun', 'create+start+delete') / med('runc', 'create+start+delete'), 1.0],
+    ['bun: state / crun', med('tsrun-bun', 'state') / med('crun', 'state'), 2.0],
+    ['bun: peak RSS of any call (MiB)', rss('tsrun-bun'), 35],
+    ['node: run / runc', med('tsrun-node', 'run /bin/true') / med('runc', 'run /bin/true'), 2.0],
+    ...ops.map((op) => [`node: ${op.name} minus node floor / crun`, bare(op) / med('crun', op.name), 1.0]),
+  ]
+  for (const rt of ['tsrun-bun', 'tsrun-node']) {
+    for (const kind of ['sequential', 'parallel']) {
+      for (const other of ['runc', 'crun']) t.push([`${rt.slice(6)}: ${kind} per container / ${other}`, per(rt, kind) / per(other, kind), null])
+    }
+  }
+  return t.filter(([, v]) => v !== undefined && !Number.isNaN(v))
+}
+
+function report(rts, results, loops, failures) {
   const floorStats = results.floor
   const names = rts.map((rt) => rt.name)
   const has = (n) => names.includes(n)
@@ -315,31 +413,32 @@ function report(rts, results, failures) {
   }
   console.log(`\n${table(rows)}`)
 
-  // Ratios of medians. tsrun-node: tsrun's median minus the node floor once per tsrun call.
+  // Ratios of medians. node-floor: tsrun-node's median minus the node floor once per call.
+  const engines = ['tsrun-bun', 'tsrun-node'].filter(has)
+  const refs = ['runc', 'crun'].filter(has)
   const ratioHead = ['command (ratio of medians)']
-  if (has('runc') && has('crun')) ratioHead.push('crun/runc')
-  if (has('tsrun') && has('runc')) ratioHead.push('tsrun/runc')
-  if (has('tsrun') && has('crun')) ratioHead.push('tsrun/crun')
-  if (has('tsrun')) ratioHead.push('tsrun-node ms')
-  if (has('tsrun') && has('crun')) ratioHead.push('(tsrun-node)/crun')
-  if (ratioHead.length > 1) {
-    const ratioRows = [ratioHead]
-    for (const op of ops) {
-      const row = [op.name]
-      const ts = med('tsrun', op.name)
-      const bare = ts === undefined ? undefined : ts - floorMed * op.calls
-      if (has('runc') && has('crun')) row.push(ratio(med('crun', op.name), med('runc', op.name)))
-      if (has('tsrun') && has('runc')) row.push(ratio(ts, med('runc', op.name)))
-      if (has('tsrun') && has('crun')) row.push(ratio(ts, med('crun', op.name)))
-      if (has('tsrun')) row.push(ms(bare))
-      if (has('tsrun') && has('crun')) row.push(ratio(bare, med('crun', op.name)))
-      ratioRows.push(row)
-    }
-    console.log(`\n${table(ratioRows)}`)
-    if (has('tsrun')) console.log('(tsrun-node: tsrun minus the node floor, once per tsrun call: 3 for create+start+delete)')
+  if (refs.length === 2) ratioHead.push('crun/runc')
+  for (const e of engines) for (const r of refs) ratioHead.push(`${e.slice(6)}/${r}`)
+  if (has('tsrun-node')) ratioHead.push('node-floor ms')
+  if (has('tsrun-node') && has('crun')) ratioHead.push('(node-floor)/crun')
+  const ratioRows = [ratioHead]
+  for (const op of ops) {
+    const row = [op.name]
+    const nodeMed = med('tsrun-node', op.name)
+    const bare = nodeMed === undefined ? undefined : nodeMed - floorMed * op.calls
+    if (refs.length === 2) row.push(ratio(med('crun', op.name), med('runc', op.name)))
+    for (const e of engines) for (const r of refs) row.push(ratio(med(e, op.name), med(r, op.name)))
+    if (has('tsrun-node')) row.push(ms(bare))
+    if (has('tsrun-node') && has('crun')) row.push(ratio(bare, med('crun', op.name)))
+    ratioRows.push(row)
   }
+  if (ratioHead.length > 1) console.log(`\n${table(ratioRows)}`)
+  if (has('tsrun-node')) console.log('(node-floor: tsrun-node minus the node floor, once per tsrun call: 3 for create+start+delete)')
   const floorRss = floorStats.rss.length ? `, peak RSS ${mb(median(floorStats.rss))} MB` : ''
   console.log(`\nnode floor (${floor.name}): median ${ms(floorMed)} ms, min ${ms(min(floorStats.ms))} ms${floorRss}`)
+  if (results.bunFloor.ms.length) {
+    console.log(`bun floor (${bunFloor.name}): median ${ms(median(results.bunFloor.ms))} ms, min ${ms(min(results.bunFloor.ms))} ms`)
+  }
 
   const rssHead = [`peak RSS per call (MB, median of ${RSS_N})`, ...names]
   const rssRows = [rssHead]
@@ -348,6 +447,18 @@ function report(rts, results, failures) {
   }
   if (existsSync(TIME)) console.log(`\n${table(rssRows)}`)
   else console.log(`\npeak RSS: ${TIME} not found (apt-get install time)`)
+
+  const loopRows = [['loops (ms per container)', ...names]]
+  for (const kind of ['sequential', 'parallel']) {
+    loopRows.push([loopName(kind), ...names.map((n) => ms(loops[n]?.[kind]?.perContainer))])
+  }
+  if (Object.keys(loops).length) console.log(`\n${table(loopRows)}`)
+
+  const targetRows = [['target', 'value', 'limit', '']]
+  for (const [what, v, limit] of targets(results, loops)) {
+    targetRows.push([what, v.toFixed(2), limit === null ? '(reported)' : `<= ${limit.toFixed(2)}`, limit === null ? '' : v <= limit ? 'met' : 'MISSED'])
+  }
+  if (targetRows.length > 1) console.log(`\n${table(targetRows)}`)
 
   const init = join(repo, 'build/Release/tsrun-init')
   console.log(`\ntsrun-init: ${existsSync(init) ? `${(statSync(init).size / 1024).toFixed(0)} KiB (build/Release/tsrun-init)` : 'not built'}`)
@@ -359,9 +470,10 @@ function report(rts, results, failures) {
 // Each runtime first runs the bundle once (also a warm-up); one that fails is dropped with a notice.
 function usableRuntimes(bundle) {
   const candidates = []
-  const cli = join(repo, 'dist/tsrun.js')
-  if (existsSync(cli)) candidates.push(['tsrun', cli])
-  else console.log('notice: tsrun skipped: dist/tsrun.js is missing (npm run build)')
+  for (const [name, file] of [['tsrun-bun', 'dist/tsrun'], ['tsrun-node', 'dist/tsrun.js']]) {
+    if (existsSync(join(repo, file))) candidates.push([name, join(repo, file)])
+    else console.log(`notice: ${name} skipped: ${file} is missing (npm run build)`)
+  }
   for (const name of ['runc', 'crun']) {
     const bin = which(name)
     if (bin) candidates.push([name, bin])
@@ -392,7 +504,11 @@ function usableRuntimes(bundle) {
 async function pass(rts, bundle, rss, iterations, results, failures) {
   const failed = (rt, op) => failures.some((f) => f.rt === rt.name && f.op === op.name)
   const fail = (rt, op, e) => failures.push({ rt: rt.name, op: op.name, message: e.message })
-  for (let i = 0; i < iterations; i++) results.floor[rss ? 'rss' : 'ms'].push(floor.call(rss)[rss ? 'rss' : 'ms'])
+  const key = rss ? 'rss' : 'ms'
+  for (let i = 0; i < iterations; i++) {
+    results.floor[key].push(floor.call(rss)[key])
+    if (rts.some((rt) => rt.name === 'tsrun-bun')) results.bunFloor[key].push(bunFloor.call(rss)[key])
+  }
   for (const op of ops) {
     process.stderr.write(`${rss ? 'rss' : 'time'}: ${op.name}\n`)
     for (const rt of rts) {
@@ -435,15 +551,16 @@ async function main() {
   const rts = usableRuntimes(bundle)
   if (rts.length === 0) throw new Error('no runtime to measure')
 
-  const versions = rts.map((rt) => (rt.name === 'tsrun' ? 'tsrun' : `${rt.name} ${version(rt.bin)}`))
+  const versions = rts.map((rt) => (rt.name.startsWith('tsrun') ? rt.name : `${rt.name} ${version(rt.bin)}`))
   console.log(`bench: N=${N}, node ${process.version}, ${versions.join(', ')}, bundle busybox /bin/true`)
 
-  const results = { floor: { ms: [], rss: [] } }
+  const results = { floor: { ms: [], rss: [] }, bunFloor: { ms: [], rss: [] } }
   const failures = []
   await pass(rts, bundle, false, N, results, failures)
   // Peak RSS in a shorter second pass: /usr/bin/time's own fork+exec would otherwise be in the times.
   if (existsSync(TIME)) await pass(rts, bundle, true, RSS_N, results, failures)
-  report(rts, results, failures)
+  const loopResults = SEQ + PAR > 0 ? await loops(rts, bundle, failures) : {}
+  report(rts, results, loopResults, failures)
   return failures.length === 0 ? 0 : 1
 }
 

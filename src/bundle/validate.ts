@@ -10,16 +10,19 @@ import { namespaceChecks } from './checks-namespaces'
 import { checkProcess } from './checks-process'
 import type { Process, Spec } from './spec.generated'
 import { requireCached } from '../codecache'
+import { compiled } from '../engine'
 import type * as Generated from './validate.generated'
 import type { SchemaError } from './validate.generated'
 
 export type { CheckContext } from './check'
 
 // The generated validator sits beside this code: in src/bundle for tests, in
-// dist beside the bundle. Loaded on first use, through its code cache.
+// dist beside the bundle (loaded through its code cache), inside the compiled
+// dist/tsrun. Loaded on first use.
 let generated: typeof Generated | undefined
-const shapes = (): typeof Generated =>
-  (generated ??= requireCached<typeof Generated>(path.join(__dirname, 'validate.generated.js')))
+const shapes = (): typeof Generated => (generated ??= compiled
+  ? require('./validate.generated') as typeof Generated
+  : requireCached<typeof Generated>(path.join(__dirname, 'validate.generated.js')))
 
 /** What the caller knows beyond the config (see CheckContext); only rootfs is required. */
 export type ValidateOptions = Pick<CheckContext, 'rootfs'> & Partial<CheckContext>

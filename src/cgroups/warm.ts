@@ -4,6 +4,16 @@ import * as path from 'path'
 import { detectLayout, ownCgroups } from './detect'
 
 /**
+ * create and run start the kernel's slow first cgroup migration before
+ * anything else (see warmAttach); a stray match (an id named "run") only
+ * costs a harmless no-op write. Called by both entries (src/cli/boot.ts,
+ * src/cli/standalone.ts) before they load the CLI.
+ */
+export function warmForCommand(argv: string[]): void {
+  if (argv.includes('create') || argv.includes('run')) warmAttach()
+}
+
+/**
  * Moving a process between cgroups takes the kernel's global
  * cgroup_threadgroup_rwsem for writing, and the first writer after a quiet
  * spell waits a whole RCU grace period (8-15 ms measured here; runc pays it
@@ -11,10 +21,10 @@ import { detectLayout, ownCgroups } from './detect'
  * one harmless write early, on the libuv threadpool: tsrun's own pid into its
  * own cgroup, a no-op migration, while the main thread loads the CLI and the
  * create code and reads the bundle; the container's cgroup mkdir and attach
- * then find the fast path. Errors don't matter. Called by dist/tsrun.js
- * (src/cli/boot.ts) before it loads the CLI; its own small module for that.
+ * then find the fast path. Errors don't matter. Its own small module, loaded
+ * before the CLI.
  */
-export function warmAttach(): void {
+function warmAttach(): void {
   const layout = detectLayout()
   const own = ownCgroups()
   let dir: string | undefined

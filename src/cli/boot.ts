@@ -5,7 +5,7 @@
 // NODE_EXTRA_CA_CERTS is dropped because Node reads that file at startup on every call.
 import * as path from 'path'
 import { setFlagsFromString } from 'v8'
-import { warmAttach } from '../cgroups/warm'
+import { warmForCommand } from '../cgroups/warm'
 import { requireCached } from '../codecache'
 
 // One short call never runs long enough for optimized code to pay back its
@@ -13,8 +13,5 @@ import { requireCached } from '../codecache'
 // .ci/codecache.cjs makes the code caches under the same flag, or V8 would
 // reject them.
 setFlagsFromString('--no-opt')
-// create and run start the kernel's slow first cgroup migration before
-// anything else (see warmAttach); a stray match (an id named "run") only
-// costs a harmless no-op write.
-if (process.argv.includes('create') || process.argv.includes('run')) warmAttach()
+warmForCommand(process.argv)
 requireCached(path.join(__dirname, 'tsrun-main.js'))

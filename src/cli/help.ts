@@ -2,6 +2,7 @@
 // table.ts. Loaded only when asked for: importing yargs costs tens of ms,
 // which the hot commands never pay (parse.ts does the parsing).
 import { dynamicImport } from '../codecache'
+import { compiled } from '../engine'
 import { stdout } from '../log'
 import type { Command } from './parse'
 import { APP_USAGE, COMMANDS, CommandSpec, FlagSpec, FlagType, GLOBAL_FLAGS, HELP_FLAG, NAME } from './table'
@@ -22,8 +23,12 @@ interface Argv {
   parseAsync(args: string[]): Promise<unknown>
 }
 
-// yargs 18 is an ES module: loaded through codecache's real import().
-const importEsm = dynamicImport as (s: string) => Promise<{ default: (args: string[]) => Argv }>
+// yargs 18 is an ES module: loaded through codecache's real import() on
+// Node; compiled into dist/tsrun by Bun, which sees this import().
+type Yargs = { default: (args: string[]) => Argv }
+const importYargs = (): Promise<Yargs> =>
+  // @ts-expect-error yargs ships no types (the slice used is declared above)
+  (compiled ? import('yargs') : dynamicImport('yargs')) as Promise<Yargs>
 
 const TYPES: Record<FlagType, string> = { bool: 'boolean', string: 'string', number: 'number', stringArray: 'array' }
 
@@ -44,7 +49,7 @@ function commandUsage(c: CommandSpec): string {
 }
 
 async function build(): Promise<Argv> {
-  const { default: yargs } = await importEsm('yargs')
+  const { default: yargs } = await importYargs()
   let y = options(yargs([]).version(false).scriptName(NAME)
     .usage(`$0 [global options] command [command options] [arguments...]\n\n${APP_USAGE}`), GLOBAL_FLAGS)
   for (const c of COMMANDS) {

@@ -1,6 +1,7 @@
 // Dispatch: parse argv with the table, then load exactly one command module
 // (and through it only the parts of src/ that command needs). Help, the
 // version and shell completion never load a command.
+import { engineVersion } from '../engine'
 import { configure, debug, fail, stdout } from '../log'
 import { Command, UsageError, globalOptions, parseCommand, parseGlobal } from './parse'
 import { NAME, SPEC_VERSION } from './table'
@@ -35,7 +36,7 @@ const isHelpArg = (a: string) => /^--?(h|help)(=(1|t|T|TRUE|true|True))?$/.test(
 function version(): number {
   // The bundler inlines package.json: no path to find at run time.
   const pkg = require('../../package.json') as { version: string }
-  stdout(`${NAME} version ${pkg.version}\nspec: ${SPEC_VERSION}\nnode: ${process.version}\n`)
+  stdout(`${NAME} version ${pkg.version}\nspec: ${SPEC_VERSION}\n${engineVersion()}\n`)
   return 0
 }
 

@@ -9,7 +9,17 @@ import * as path from 'node:path'
 import type { Test } from 'tap'
 
 export const REPO = path.resolve(__dirname, '..', '..')
-export const CLI = path.join(REPO, 'dist', 'tsrun.js')
+/**
+ * The engine the CLI runs on, from TSRUN_ENGINE: `node` (default, dist/tsrun.js)
+ * or `bun` (dist/tsrun, the compiled executable). .ci/run runs the suite once each.
+ */
+export const ENGINE = engine(process.env.TSRUN_ENGINE ?? 'node')
+export const CLI = path.join(REPO, 'dist', ENGINE === 'bun' ? 'tsrun' : 'tsrun.js')
+
+function engine(name: string): 'node' | 'bun' {
+  if (name !== 'node' && name !== 'bun') throw new Error(`TSRUN_ENGINE=${name}: must be node or bun`)
+  return name
+}
 export const ROOTFS = path.join(REPO, 'bundles', 'busybox', 'rootfs')
 
 /** Why a test can't run here, or null when it can. */

@@ -1,0 +1,17 @@
+// Which engine runs this code. tsrun ships two builds of the same sources:
+// dist/tsrun.js for Node (esbuild bundle + V8 code cache, .ci/bundle.mjs) and
+// dist/tsrun, one executable compiled by Bun. The compiled one carries its
+// JavaScript in a virtual filesystem: what Node loads from beside the bundle
+// at run time (the validator, yargs) is inside it, and the native parts (the
+// addon, tsrun-init) sit beside the executable on disk.
+
+/** Defined (true) only by the Bun build of dist/tsrun. */
+declare const TSRUN_COMPILED: boolean | undefined
+
+export const compiled = typeof TSRUN_COMPILED !== 'undefined'
+
+/** For `--version`: "node: v20.20.2" or "bun: 1.4.5". */
+export function engineVersion(): string {
+  const bun = (process.versions as { bun?: string }).bun
+  return bun === undefined ? `node: ${process.version}` : `bun: ${bun}`
+}
