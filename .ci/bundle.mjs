@@ -49,9 +49,14 @@ writeCodeCache(validator, (load, save) => {
 /**
  * dist/tsrun: Bun's runtime with the CLI (and the validator, and yargs for
  * help) compiled in as bytecode, from src/cli/standalone.ts. TSRUN_COMPILED
- * tells the code it runs there (src/engine.ts). A compiled Bun program reads
- * .env and bunfig.toml from the working directory by default: a runtime must
- * not, so both are off. The addon and tsrun-init are copied beside it by
+ * tells the code it runs there (src/engine.ts). CommonJS, not ESM: an ES
+ * bundle imports every builtin any module names (vm, util, assert, url...)
+ * at start, a CommonJS one when the module first runs (measured: --version
+ * 10 ms of CPU as ESM, 7 as CommonJS). yargs, an ES module, only uses
+ * import.meta for its own path (locale files it does without) and for
+ * config `extends`, which tsrun never passes: both are defined away. A
+ * compiled Bun program reads .env and bunfig.toml from the working directory
+ * by default: a runtime must not, so both are off. The addon and tsrun-init are copied beside it by
  * .ci/postbuild.mjs, after node-gyp.
  */
 function compileWithBun() {
@@ -61,8 +66,9 @@ function compileWithBun() {
   } catch {
     throw new Error('dist/tsrun: Bun not installed (npm dev dependency @oven/bun-linux-x64; run npm install)')
   }
-  const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--format=esm', '--minify-syntax', '--minify-whitespace',
+  const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--format=cjs', '--minify-syntax', '--minify-whitespace',
     '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--define', 'TSRUN_COMPILED=true',
+    '--define', 'import.meta.url="file:///$bunfs/root/yargs.mjs"', '--define', 'import.meta.resolve=undefined',
     join(root, 'src', 'cli', 'standalone.ts'), '--outfile', join(dist, 'tsrun')],
   { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`dist/tsrun: bun build failed: ${r.stderr || r.error?.message}`)

@@ -5,7 +5,6 @@
 // file: V8 checks) just means a normal compile.
 import * as fs from 'fs'
 import * as path from 'path'
-import { Script } from 'vm'
 
 type DynamicImport = (specifier: string) => Promise<unknown>
 
@@ -25,6 +24,8 @@ export function requireCached<T>(file: string): T {
   } catch {
     return require(file) as T
   }
+  // vm when used, not on import: the compiled dist/tsrun never uses it, and Bun's costs ~2 ms.
+  const { Script } = require('vm') as typeof import('vm')
   const wrapper = new Script(`(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`,
     { filename: file, cachedData })
   const mod = { exports: {} as T }
