@@ -16,7 +16,8 @@
  *                                       the pid ns (pid as the parent sees it); the
  *                                       intermediate has exited 0 already
  *                                   <-  HOOKS_PLEASE(5)       mounts done, before pivot:
- *                                       run prestart + createRuntime hooks
+ *                                       run prestart + createRuntime hooks (only sent
+ *                                       when the plan has runtimeHooks or createContainer hooks)
  *   HOOKS_DONE(6) state JSON  ->        (stdin of createContainer/startContainer hooks)
  *                                   <-  SECCOMP_FD(30) [fd]   the filter's notify listener
  *                                       (SCM_RIGHTS), right after installing a filter
@@ -88,6 +89,8 @@ enum plan_tag {
 	T_EXEC_PIDFD = 60 /* i */, T_EXEC_PID = 61 /* u */, T_EXEC_NS = 62 /* u */,
 	/* 120-149: user namespaces and idmapped mounts */
 	T_IDMAP = 120 /* [{I_}] */, T_JOINED_UID_MAP = 121, T_JOINED_GID_MAP = 122 /* s */,
+	T_IDMAP = 120 /* [{I_}] */,
+	T_RUNTIME_HOOKS = 190 /* b: the parent runs prestart/createRuntime hooks at sync 3 */,
 };
 enum ns_tag { NS_TYPE = 1 /* u */, NS_PATH = 2 /* s */ };
 enum mount_tag {
