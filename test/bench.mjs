@@ -5,7 +5,7 @@
 // Each runtime gets its own --root under a temp dir and runs a temp copy of bundles/busybox whose
 // process is /bin/true. Per command it prints the median and min wall time of BENCH_N calls
 // (default 30; the runtimes take turns each iteration), ratios, the `node -e 0` floor every
-// tsrun-node call pays (and Bun's, `dist/tsrun --version`), peak RSS per call (/usr/bin/time -f %M),
+// tsrun-node call pays (and Bun's, `dist/tsrun --version`; and the kernel's, test/nsrun.c), peak RSS per call (/usr/bin/time -f %M),
 // BENCH_SEQ (100) `run`s one after another and BENCH_PAR (20) create+start+delete at once (time
 // per container; any failure or leftover is listed), the issue's targets as met/MISSED, and the
 // size of tsrun-init. Every container it creates and every temp dir is removed at the end, also on
@@ -284,6 +284,15 @@ const ops = [
 const floor = { name: 'node -e 0', call: (rss) => exec([process.execPath, '-e', '0'], { rss }) }
 // What the compiled tsrun pays before any work: Bun's start plus printing the version.
 const bunFloor = { name: 'dist/tsrun --version', call: (rss) => exec([join(repo, 'dist/tsrun'), '--version'], { rss }) }
+// The kernel's share of a `run`: test/nsrun.c, built into the temp dir when a C compiler is there.
+const kernelFloor = { name: 'test/nsrun.c (clone, mounts, pivot_root, exec /bin/true)', bin: null }
+
+function buildNsrun() {
+  const out = join(tmp, 'nsrun')
+  const r = spawnSync('cc', ['-O2', '-o', out, join(repo, 'test/nsrun.c')], { encoding: 'utf8' })
+  if (r.status === 0) kernelFloor.bin = out
+  else console.log(`notice: no kernel floor: cannot build test/nsrun.c: ${(r.stderr ?? r.error?.message ?? '').trim()}`)
+}
 
 // ---------------------------------------------------------------------------------------------
 // Loops: many containers, one after another and at once. Each reports the wall time per
@@ -436,8 +445,8 @@ function report(rts, results, loops, failures) {
   if (has('tsrun-node')) console.log('(node-floor: tsrun-node minus the node floor, once per tsrun call: 3 for create+start+delete)')
   const floorRss = floorStats.rss.length ? `, peak RSS ${mb(median(floorStats.rss))} MB` : ''
   console.log(`\nnode floor (${floor.name}): median ${ms(floorMed)} ms, min ${ms(min(floorStats.ms))} ms${floorRss}`)
-  if (results.bunFloor.ms.length) {
-    console.log(`bun floor (${bunFloor.name}): median ${ms(median(results.bunFloor.ms))} ms, min ${ms(min(results.bunFloor.ms))} ms`)
+  for (const [f, r] of [[bunFloor, results.bunFloor], [kernelFloor, results.kernelFloor]]) {
+    if (r.ms.length) console.log(`${f === bunFloor ? 'bun floor' : 'kernel floor'} (${f.name}): median ${ms(median(r.ms))} ms, min ${ms(min(r.ms))} ms`)
   }
 
   const rssHead = [`peak RSS per call (MB, median of ${RSS_N})`, ...names]
@@ -508,6 +517,7 @@ async function pass(rts, bundle, rss, iterations, results, failures) {
   for (let i = 0; i < iterations; i++) {
     results.floor[key].push(floor.call(rss)[key])
     if (rts.some((rt) => rt.name === 'tsrun-bun')) results.bunFloor[key].push(bunFloor.call(rss)[key])
+    if (kernelFloor.bin && !rss) results.kernelFloor.ms.push(exec([kernelFloor.bin, join(bundle, 'rootfs')]).ms)
   }
   for (const op of ops) {
     process.stderr.write(`${rss ? 'rss' : 'time'}: ${op.name}\n`)
@@ -554,7 +564,8 @@ async function main() {
   const versions = rts.map((rt) => (rt.name.startsWith('tsrun') ? rt.name : `${rt.name} ${version(rt.bin)}`))
   console.log(`bench: N=${N}, node ${process.version}, ${versions.join(', ')}, bundle busybox /bin/true`)
 
-  const results = { floor: { ms: [], rss: [] }, bunFloor: { ms: [], rss: [] } }
+  buildNsrun()
+  const results = { floor: { ms: [], rss: [] }, bunFloor: { ms: [], rss: [] }, kernelFloor: { ms: [], rss: [] } }
   const failures = []
   await pass(rts, bundle, false, N, results, failures)
   // Peak RSS in a shorter second pass: /usr/bin/time's own fork+exec would otherwise be in the times.
