@@ -19,9 +19,10 @@ int sync_hooks(struct init *in)
 {
 	uint8_t *state;
 
-	/* Sync 3 exists for hooks only: with none on either side, a round trip
-	 * to the parent (two context switches, the state JSON) buys nothing. */
-	if (!in->p.runtime_hooks && in->p.n_create_hooks == 0)
+	/* Sync 3 is for the parent's createRuntime step (hooks, netDevices)
+	 * and our createContainer hooks: with none of them, a round trip to the
+	 * parent (two context switches, the state JSON) buys nothing. */
+	if (!in->p.sync_runtime && in->p.n_create_hooks == 0)
 		return 0;
 	send_msg(MSG_HOOKS_PLEASE, NULL, 0);
 	in->n_state = recv_msg(MSG_HOOKS_DONE, &state);

@@ -63,7 +63,7 @@ struct plan {
 	struct opt_num umask;
 	struct plan_caps caps;
 	bool no_new_privileges, terminal, new_keyring;
-	bool runtime_hooks;  /* the parent runs hooks at sync 3 */
+	bool sync_runtime;  /* the parent has work at sync 3: hooks, netDevices */
 	uint32_t console_width, console_height, preserve_fds, seccomp_flags;
 	int32_t console_socket_fd, personality;
 	uint8_t *seccomp_bpf; size_t n_seccomp_bpf;

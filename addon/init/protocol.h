@@ -17,7 +17,7 @@
  *                                       intermediate has exited 0 already
  *                                   <-  HOOKS_PLEASE(5)       mounts done, before pivot:
  *                                       run prestart + createRuntime hooks (only sent
- *                                       when the plan has runtimeHooks or createContainer hooks)
+ *                                       when the plan has syncRuntime or createContainer hooks)
  *   HOOKS_DONE(6) state JSON  ->        (stdin of createContainer/startContainer hooks)
  *                                   <-  SECCOMP_FD(30) [fd]   the filter's notify listener
  *                                       (SCM_RIGHTS), right after installing a filter
@@ -89,8 +89,7 @@ enum plan_tag {
 	T_EXEC_PIDFD = 60 /* i */, T_EXEC_PID = 61 /* u */, T_EXEC_NS = 62 /* u */,
 	/* 120-149: user namespaces and idmapped mounts */
 	T_IDMAP = 120 /* [{I_}] */, T_JOINED_UID_MAP = 121, T_JOINED_GID_MAP = 122 /* s */,
-	T_IDMAP = 120 /* [{I_}] */,
-	T_RUNTIME_HOOKS = 190 /* b: the parent runs prestart/createRuntime hooks at sync 3 */,
+	T_SYNC_RUNTIME = 190 /* b: the parent has work at sync 3 (prestart/createRuntime hooks, netDevices) */,
 };
 enum ns_tag { NS_TYPE = 1 /* u */, NS_PATH = 2 /* s */ };
 enum mount_tag {

@@ -93,7 +93,8 @@ export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
     consoleSocketFd: o.consoleSocketFd,
     preserveFds: o.preserveFds,
     createContainerHooks: compileHooks(spec.hooks?.createContainer),
-    runtimeHooks: (spec.hooks?.prestart?.length ?? 0) + (spec.hooks?.createRuntime?.length ?? 0) > 0,
+    syncRuntime: (spec.hooks?.prestart?.length ?? 0) + (spec.hooks?.createRuntime?.length ?? 0) > 0 ||
+      Object.keys(spec.linux?.netDevices ?? {}).length > 0,
     startContainerHooks: compileHooks(spec.hooks?.startContainer),
     // execCPUAffinity is exec's only (config.md): the init's affinity is reset.
     cpuAffinity: [],

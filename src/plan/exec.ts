@@ -70,7 +70,7 @@ export function compileExecPlan(spec: Spec, proc: Process, o: ExecPlanOptions): 
     preserveFds: o.preserveFds,
     createContainerHooks: [],
     startContainerHooks: [],
-    runtimeHooks: false,
+    syncRuntime: false,
     execPidfd: o.pidfd,
     execPid: o.pid,
     execNs: o.namespaces >>> 0,

@@ -158,7 +158,7 @@ export const PLAN_SCHEMA: Schema<InitPlan> = {
   ioPriority: [150, 'i32'], scheduler: [151, 'rec', SCHED], memoryPolicy: [152, 'rec', MEMPOLICY],
   idmaps: [120, 'recList', IDMAP], joinedUidMap: [121, 'str'], joinedGidMap: [122, 'str'],
   cpuAffinity: [153, 'u32List'], keepCpuAffinity: [154, 'bool'],
-  runtimeHooks: [190, 'bool'],
+  syncRuntime: [190, 'bool'],
 }
 
 /**

@@ -174,8 +174,8 @@ export interface InitPlan {
   noNewPrivileges: boolean
   /** join a new session keyring named after the container (runc's default; --no-new-keyring turns it off) */
   newKeyring: boolean
-  /** the parent runs prestart/createRuntime hooks at sync 3; without them and createContainer hooks the init skips it */
-  runtimeHooks: boolean
+  /** the parent has work at sync 3 (prestart/createRuntime hooks, netDevices); without it and createContainer hooks the init skips it */
+  syncRuntime: boolean
   terminal: boolean
   consoleWidth: number
   consoleHeight: number
