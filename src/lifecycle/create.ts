@@ -108,8 +108,10 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
     // Fields become -1 once closed on the success path, so the undo never closes a reused fd number.
     const owned = { sock: child.sock, pidfd: child.pidfd }
     undo.push('init process', () => {
-      if (owned.sock >= 0) fs.closeSync(owned.sock)
+      // Killed before its socket closes: woken by the EOF, the init would
+      // print its own error on the container's stderr (ours) first.
       if (owned.pidfd >= 0) killAndReap(owned.pidfd)
+      if (owned.sock >= 0) fs.closeSync(owned.sock)
     })
     // Recorded at once: a tsrun killed from here on leaves a pid `delete -f` can kill.
     record(g, rec, child.pid)
