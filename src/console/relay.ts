@@ -27,7 +27,9 @@ export function relayPty(master: number): Relay {
     pty.on('close', resolve)
     pty.on('error', () => resolve())
   })
-  const input = (chunk: Buffer): void => { pty.write(chunk) }
+  // Written straight to the master fd: Bun's tty.ReadStream cannot write (Node's is a socket);
+  // writeAll waits out EAGAIN on the non-blocking fd.
+  const input = (chunk: Buffer): void => writeAll(master, chunk)
   const saved = raw ? addon.makeRaw(0) : null
   stdin.on('data', input)
   const resize = (): void => {
