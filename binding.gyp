@@ -10,6 +10,7 @@
         'addon/fdpass.cc',
         'addon/files.cc',
         'addon/msg.cc',
+        'addon/notify.cc',
         'addon/netdev.cc',
         'addon/pidfd.cc',
         'addon/seccomp-enosys.cc',

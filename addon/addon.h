@@ -27,6 +27,10 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo& info);
 Napi::Value SendFd(const Napi::CallbackInfo& info);
 Napi::Value SocketPair(const Napi::CallbackInfo& info);
 Napi::Value RecvFd(const Napi::CallbackInfo& info);
+// notify.cc
+Napi::Value BindUnixgram(const Napi::CallbackInfo& info);
+Napi::Value AwaitReady(const Napi::CallbackInfo& info);
+Napi::Value SdNotify(const Napi::CallbackInfo& info);
 // tty.cc
 Napi::Value SetWinsize(const Napi::CallbackInfo& info);
 Napi::Value MakeRaw(const Napi::CallbackInfo& info);

@@ -56,6 +56,12 @@ export interface Addon {
   socketPair(): [number, number]
   /** Receives one message carrying exactly one fd (CLOEXEC), else EBADMSG. */
   recvFd(sock: number): { fd: number; name: string }
+  /** A SOCK_DGRAM socket bound at path (a leading '@': abstract), mode 0777; CLOEXEC. */
+  bindUnixgram(path: string): number
+  /** Reads datagrams until a READY= line arrives (returned) or the process behind pidfd exits (null). */
+  awaitReady(sock: number, pidfd: number): string | null
+  /** Sends each message as one datagram to the socket at path, then an sd_notify barrier (ETIMEDOUT after timeoutMs). */
+  sdNotify(path: string, messages: string[], timeoutMs: number): void
   /** ioctl TIOCSWINSZ on a terminal fd. */
   setWinsize(fd: number, columns: number, rows: number): void
   /** cfmakeraw on a terminal (OPOST off too, unlike libuv's raw mode); returns the termios it replaced. */

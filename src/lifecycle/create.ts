@@ -15,6 +15,8 @@ import { TsrunError, wrap } from '../errors'
 import { runHooks } from '../hooks/run'
 import { warn } from '../log'
 import { compileHooks, compilePlan } from '../plan/compile'
+import { compileEnv } from '../plan/env'
+import type { InitPlan } from '../plan/types'
 import { lockContainer } from '../state/lock'
 import { procStartTime } from '../state/status'
 import {
@@ -25,6 +27,7 @@ import { validateId } from '../state/id'
 import { createCgroup } from './cgroup'
 import { isRootlessEuid, writeIdMaps } from './idmap'
 import { releaseInit, talkToInit } from './init-channel'
+import { addNotifySocket, hostNotifySocket } from './notify'
 import { moveNetDevices } from './netdevices'
 import { hookState } from './oci-state'
 import { killAndReap, reapExited } from './process'
@@ -71,6 +74,7 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
   const { namespaces, warnings } = compiled
   let plan = compiled.plan
   warnings.forEach(warn)
+  passListenFds(plan)
   const rec: StateRecord = {
     id: o.id, pid: 0, startTime: '', bundle: bundle.bundle, rootfs: bundle.rootfs,
     created: nowRfc3339Nano(), owner: '', annotations: spec.annotations ?? {}, status: 'creating', cgroup,
@@ -85,6 +89,8 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
     undo.push('state dir', () => { removeContainerDir(g.root, o.id); lock.release() })
     writeState(g.root, rec)
     saveExecConfig(dir, spec)
+    // Without a mount namespace of its own the mount would land on the host: no proxy then.
+    if (hostNotifySocket() && namespaces.has('mount')) addNotifySocket(plan, dir)
     addon.mkfifo(fifoPath, 0o622)
     // mkfifo obeys the umask; a non-root container user must still open it for writing.
     fs.chmodSync(fifoPath, 0o622)
@@ -104,7 +110,7 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
       plan.consoleSocketFd = consoleFd
     }
     if (subreaper) addon.setChildSubreaper()
-    const child = addon.spawnInit(initPath, namespaces.cloneFlags, inheritedFds(o.preserveFds, plan.consoleSocketFd))
+    const child = addon.spawnInit(initPath, namespaces.cloneFlags, inheritedFds(plan.preserveFds, plan.consoleSocketFd))
     // Fields become -1 once closed on the success path, so the undo never closes a reused fd number.
     const owned = { sock: child.sock, pidfd: child.pidfd }
     undo.push('init process', () => {
@@ -169,6 +175,19 @@ export function checkConsole(terminal: boolean, consoleSocket: string | undefine
   if ((!detach || !terminal) && consoleSocket) {
     throw new TsrunError('usage', 'cannot use console socket if tsrun will not detach or allocate tty')
   }
+}
+
+/**
+ * systemd socket activation (sd_listen_fds(3)): when tsrun itself was handed
+ * sockets (LISTEN_PID is our pid), they go on to the container as fds 3..,
+ * before the --preserve-fds ones, and the process is told so with its own
+ * pid (1), as runc does for create and run.
+ */
+function passListenFds(plan: InitPlan): void {
+  const n = Number(process.env.LISTEN_FDS)
+  if (process.env.LISTEN_PID !== String(process.pid) || !Number.isInteger(n) || n <= 0) return
+  plan.env = compileEnv([...plan.env, `LISTEN_FDS=${n}`, 'LISTEN_PID=1'])
+  plan.preserveFds += n
 }
 
 /**

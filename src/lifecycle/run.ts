@@ -29,7 +29,7 @@ export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
   // tsrun and orphan the container.
   const stop = o.detach ? () => {} : forwardSignals(pidfd, relay ? () => relay.resize() : undefined)
   try {
-    start(g, o.id)
+    start(g, o.id, o.detach ? undefined : process.pid)
   } catch (err) {
     stop()
     relay?.restore()

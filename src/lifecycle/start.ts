@@ -12,6 +12,7 @@ import { lockContainer } from '../state/lock'
 import { deriveStatus, initAlive } from '../state/status'
 import { FIFO_FILE, containerDir, readState, writeState } from '../state/store'
 import { signalInit } from './kill'
+import { bindNotifySocket, forwardReady } from './notify'
 import { hookState } from './oci-state'
 import type { GlobalOptions } from './index'
 
@@ -24,8 +25,14 @@ function notStartable(status: string): TsrunError {
   return new TsrunError('state', `cannot start a container in the ${status} state`)
 }
 
-export function start(g: GlobalOptions, id: string): void {
+/**
+ * `mainPid`: what the host's NOTIFY_SOCKET is told to watch once the
+ * container is ready (tsrun's own pid when run waits in the foreground).
+ */
+export function start(g: GlobalOptions, id: string, mainPid?: number): void {
   const lock = lockContainer(g.root, id)
+  let notify = -1
+  let pid = 0
   try {
     const rec = readState(g.root, id)
     const status = deriveStatus(g.root, rec)
@@ -35,6 +42,8 @@ export function start(g: GlobalOptions, id: string): void {
       signalInit(rec, SIGKILL)
       throw new TsrunError('config', 'cannot start a container without a process: config.json has none')
     }
+    // Bound before the process runs, so no notification is lost.
+    notify = bindNotifySocket(containerDir(g.root, id))
     const pidfd = addon.pidfdOpen(rec.pid)
     const fifo = path.join(containerDir(g.root, id), FIFO_FILE)
     let released: boolean
@@ -52,9 +61,20 @@ export function start(g: GlobalOptions, id: string): void {
     for (const w of runHooks('poststart', rec.hooks.poststart, hookState(rec, 'running'), { warnOnly: true })) {
       warn(w.message)
     }
+    pid = rec.pid
   } catch (err) {
+    if (notify >= 0) fs.closeSync(notify)
     throw wrap(`start ${id}`, err)
   } finally {
     lock.release()
+  }
+  // Outside the lock: READY= may take the container a long while, and
+  // kill or delete must not wait for it.
+  if (notify >= 0) {
+    try {
+      forwardReady(notify, pid, mainPid ?? pid)
+    } catch (err) {
+      throw wrap(`start ${id}`, err)
+    }
   }
 }
