@@ -28,7 +28,7 @@ export function addNotifySocket(plan: InitPlan, containerDir: string): void {
   const dir = path.join(containerDir, DIR)
   fs.mkdirSync(dir, { mode: 0o755 })
   const mount = { destination: IN_CONTAINER, source: dir, options: ['bind', 'nosuid', 'noexec', 'nodev', 'ro'] }
-  plan.mounts.push(compileMount(mount, containerDir, plan.mounts.length))
+  plan.mounts.push(compileMount(mount, containerDir))
   plan.env = compileEnv([...plan.env, `NOTIFY_SOCKET=${IN_CONTAINER}/${SOCKET}`])
 }
 

@@ -199,3 +199,23 @@ t.test('no runtime fd reaches the process; --cwd through /proc/self/fd is refuse
     fs.closeSync(dir)
   }
 })
+
+t.test('a container with a user namespace: exec joins it first, as root of the container', async (t) => {
+  const s = new Sandbox(t, 'exec-userns')
+  fs.chmodSync(s.dir, 0o755)  // the container's root (uid 200000) must reach its rootfs
+  const { id, pid } = running(s, (c) => {
+    c.linux.namespaces.push({ type: 'user' })
+    c.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }]
+    c.linux.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }]
+  })
+  const r = exec(s, id, ['sh', '-c', 'echo "res user $(readlink /proc/self/ns/user)"; echo "res ids $(id -u) $(id -g)"; ' +
+    'echo "res map $(cat /proc/self/uid_map | tr -s " ")"; grep ^CapEff: /proc/self/status | tr -d "\\t" | sed "s/^/res /; s/:/ /"'])
+  t.equal(r.status, 0, r.stderr)
+  const res = results(r)
+  t.equal(res.get('user'), fs.readlinkSync(`/proc/${pid}/ns/user`), "the container's user namespace")
+  t.equal(res.get('ids'), '0 0', 'root in it')
+  t.equal(res.get('map'), ' 0 200000 65536', 'mapped to the host ids the config names')
+  t.equal(res.get('CapEff'), '0000000020000420', "the config's capabilities, in the container's user namespace")
+  const u = exec(s, id, ['id', '-u'], ['-u', '1000'])
+  t.equal(u.stdout, '1000\n', u.stderr)
+})
