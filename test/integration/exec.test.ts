@@ -219,3 +219,29 @@ t.test('a container with a user namespace: exec joins it first, as root of the c
   const u = exec(s, id, ['id', '-u'], ['-u', '1000'])
   t.equal(u.stdout, '1000\n', u.stderr)
 })
+
+const noV1Pids = fs.existsSync('/sys/fs/cgroup/pids') ? false : 'no v1 pids hierarchy on this host'
+
+t.test('--cgroup: into an existing sub-cgroup of the container, per controller', { skip: noV1Pids }, async (t) => {
+  const s = new Sandbox(t, 'exec-subcg')
+  const { id, pid } = running(s)
+  const line = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1] === 'pids')!
+  const dir = path.join('/sys/fs/cgroup/pids', line.split(':')[2], 'sub')
+  fs.mkdirSync(dir)
+  const r = exec(s, id, ['sh', '-c', 'grep -E ":(pids|memory):" /proc/self/cgroup | sort'], ['--cgroup', 'pids:sub'])
+  t.equal(r.status, 0, r.stderr)
+  t.match(r.stdout, /^\d+:memory:\/\n\d+:pids:\/sub\n$/, 'pids in the sub-cgroup, memory in the container\'s own')
+  const escape = exec(s, id, ['cat', '/proc/self/cgroup'], ['--cgroup', 'pids:../../..'])
+  t.match(escape.stdout, /:pids:\/\n/, '".." never climbs out of the container\'s cgroup')
+})
+
+t.test('exec in a created container, before start', async (t) => {
+  const s = new Sandbox(t, 'exec-created')
+  s.config((c) => { c.process.args = ['sleep', '1000'] })
+  const id = s.id()
+  t.equal(s.tsrunDetached(['create', '-b', s.bundle, id], 'create').status, 0)
+  const r = exec(s, id, ['sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "'])
+  t.equal(r.status, 0, r.stderr)
+  t.match(r.stdout, /^tsrun:\[INIT\]|^\/?\S*tsrun-init/, 'pid 1 is still the init waiting for start')
+  t.equal(JSON.parse(s.tsrun(['state', id]).stdout).status, 'created', 'and the container is still created')
+})
