@@ -25,6 +25,8 @@ Napi::Value AwaitExecFifo(const Napi::CallbackInfo& info);
 // fdpass.cc
 Napi::Value ConnectUnix(const Napi::CallbackInfo& info);
 Napi::Value SendFd(const Napi::CallbackInfo& info);
+// sendmsg of data with one fd as SCM_RIGHTS (EINTR retried); -1 and errno on failure.
+ssize_t SendWithFd(int sock, const void* data, size_t len, int fd);
 Napi::Value SocketPair(const Napi::CallbackInfo& info);
 Napi::Value RecvFd(const Napi::CallbackInfo& info);
 // notify.cc

@@ -31,14 +31,8 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, sock.release());
 }
 
-Napi::Value SendFd(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int sock = info[0].As<Napi::Number>().Int32Value();
-  int fd = info[1].As<Napi::Number>().Int32Value();
-  std::string name = info[2].As<Napi::String>().Utf8Value();
-  // A stream socket drops ancillary data sent with zero bytes, so an empty
-  // name still sends one NUL byte.
-  iovec iov = {name.data(), name.empty() ? 1 : name.size()};
+ssize_t SendWithFd(int sock, const void* data, size_t len, int fd) {
+  iovec iov = {const_cast<void*>(data), len};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   msghdr mh = {};
   mh.msg_iov = &iov;
@@ -50,7 +44,17 @@ Napi::Value SendFd(const Napi::CallbackInfo& info) {
   cm->cmsg_type = SCM_RIGHTS;
   cm->cmsg_len = CMSG_LEN(sizeof(int));
   memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-  if (RetryEintr([&] { return sendmsg(sock, &mh, MSG_NOSIGNAL); }) < 0) ThrowErrno(env, errno, "sendmsg");
+  return RetryEintr([&] { return sendmsg(sock, &mh, MSG_NOSIGNAL); });
+}
+
+Napi::Value SendFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = info[0].As<Napi::Number>().Int32Value();
+  int fd = info[1].As<Napi::Number>().Int32Value();
+  std::string name = info[2].As<Napi::String>().Utf8Value();
+  // A stream socket drops ancillary data sent with zero bytes, so an empty
+  // name still sends one NUL byte.
+  if (SendWithFd(sock, name.c_str(), name.empty() ? 1 : name.size(), fd) < 0) ThrowErrno(env, errno, "sendmsg");
   return env.Undefined();
 }
 

@@ -40,21 +40,8 @@ void Barrier(Napi::Env env, int sock, const std::string& path, int timeoutMs) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0) ThrowErrno(env, errno, "pipe2");
   Fd r(p[0]), w(p[1]);
-  char text[] = "BARRIER=1";
-  iovec iov = {text, sizeof text - 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr mh = {};
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = control;
-  mh.msg_controllen = sizeof control;
-  cmsghdr* cm = CMSG_FIRSTHDR(&mh);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  int fd = w.get();
-  memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-  if (RetryEintr([&] { return sendmsg(sock, &mh, MSG_NOSIGNAL); }) < 0) ThrowErrno(env, errno, "sendmsg", path);
+  static const char kBarrier[] = "BARRIER=1";
+  if (SendWithFd(sock, kBarrier, sizeof kBarrier - 1, w.get()) < 0) ThrowErrno(env, errno, "sendmsg", path);
   close(w.release());  // ours must go, or the manager closing its copy is no hang-up
   pollfd pfd = {r.get(), POLLHUP, 0};
   int n = RetryEintr([&] { return poll(&pfd, 1, timeoutMs); });

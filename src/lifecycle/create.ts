@@ -30,7 +30,7 @@ import { releaseInit, talkToInit } from './init-channel'
 import { addNotifySocket, hostNotifySocket } from './notify'
 import { moveNetDevices } from './netdevices'
 import { hookState } from './oci-state'
-import { killAndReap, reapExited } from './process'
+import { killAndReap, processPidfd } from './process'
 import { Rollback } from './rollback'
 import { sendToListener } from './seccomp-listener'
 import type { CreateOptions, GlobalOptions } from './index'
@@ -132,23 +132,11 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
       },
       seccompFd: (fd, pid) => sendToListener(spec.linux?.seccomp, fd, pid, hookState(rec, 'creating', pid)),
     })
-    let pidfd = child.pidfd
-    if (pid !== child.pid) {
-      // The init forked the container process into its pid namespace and
-      // exits; once reaped, the process is ours (subreaper) or pid 1's.
-      pidfd = addon.pidfdOpen(pid)
-      undo.push('container process', () => killAndReap(pidfd))
-      owned.pidfd = -1
-      reapExited(child.pidfd)
-    }
+    const pidfd = processPidfd(child, pid, undo, () => { owned.pidfd = -1 })
 
     rec.status = 'created'
     writeState(g.root, rec)
-    if (o.pidFile) {
-      writePidFile(o.pidFile, pid)
-      const file = o.pidFile
-      undo.push('pid file', () => fs.rmSync(file, { force: true }))
-    }
+    recordPidFile(o.pidFile, pid, undo)
     if (o.pidfdSocket) sendPidfd(o.pidfdSocket, pidfd)
     owned.sock = -1
     releaseInit(child.sock, hookState(rec, 'created'))
@@ -255,6 +243,13 @@ export function sendPidfd(socketPath: string, pidfd: number): void {
   } finally {
     fs.closeSync(sock)
   }
+}
+
+/** --pid-file, removed again if what follows fails. */
+export function recordPidFile(file: string | undefined, pid: number, undo: Rollback): void {
+  if (!file) return
+  writePidFile(file, pid)
+  undo.push('pid file', () => fs.rmSync(file, { force: true }))
 }
 
 /** The bare pid, no newline, via temp file + rename (runc's createPidFile). */

@@ -16,11 +16,11 @@ import { compileExecPlan, execAffinity } from '../plan/exec'
 import { NAMESPACE_FLAGS } from '../plan/constants'
 import { deriveStatus, initAlive } from '../state/status'
 import { EXEC_CONFIG_FILE, containerDir, readState, type StateRecord } from '../state/store'
-import { checkConsole, inheritedFds, sendPidfd, writePidFile } from './create'
+import { checkConsole, inheritedFds, recordPidFile, sendPidfd } from './create'
 import { execProcess, subCgroupPaths } from './exec-process'
 import { exitCodeOf, forwardSignals } from './foreground'
 import { releaseInit, talkToInit } from './init-channel'
-import { killAndReap, reapExited } from './process'
+import { killAndReap, processPidfd } from './process'
 import { hookState } from './oci-state'
 import { Rollback } from './rollback'
 import { sendToListener } from './seccomp-listener'
@@ -103,24 +103,14 @@ function startProcess(g: GlobalOptions, o: ExecOptions): Started {
       // As runc: the state is the container's (its init's pid), the pid the new process's.
       seccompFd: (fd, pid) => sendToListener(spec.linux?.seccomp, fd, pid, hookState(rec, 'running')),
     })
-    let pidfd = child.pidfd
-    if (pid !== child.pid) {
-      pidfd = addon.pidfdOpen(pid)
-      undo.push('process', () => killAndReap(pidfd))
-      owned.pidfd = -1
-      reapExited(child.pidfd)
-    }
+    const pidfd = processPidfd(child, pid, undo, () => { owned.pidfd = -1 })
     if (ours >= 0) {
       // Raw before the process runs: what it prints first already sees our terminal as its own.
       relay = (require('../console/relay') as typeof import('../console/relay')).relayPty(addon.recvFd(ours).fd)
       const r = relay
       undo.push('relay', () => r.restore())
     }
-    if (o.pidFile) {
-      writePidFile(o.pidFile, pid)
-      const file = o.pidFile
-      undo.push('pid file', () => fs.rmSync(file, { force: true }))
-    }
+    recordPidFile(o.pidFile, pid, undo)
     releaseInit(child.sock)
     if (o.pidfdSocket) sendPidfd(o.pidfdSocket, pidfd)
     undo.commit()

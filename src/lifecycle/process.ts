@@ -5,6 +5,7 @@ import * as fs from 'node:fs'
 import { addon } from '../addon'
 import { sleepMs } from '../sleep'
 import { procStat } from '../state/status'
+import type { Rollback } from './rollback'
 
 const { SIGKILL } = constants.signals
 
@@ -75,4 +76,19 @@ export function reapExited(pidfd: number): void {
   } finally {
     fs.closeSync(pidfd)
   }
+}
+
+/**
+ * The container process's pidfd: the init's own, or, when the init forked
+ * the process into its pid namespace and exits, a new one (undone by a
+ * kill) once the init is reaped: the process is then ours (subreaper) or
+ * pid 1's. `released` runs before the init's pidfd is closed here.
+ */
+export function processPidfd(init: { pid: number; pidfd: number }, pid: number, undo: Rollback, released: () => void): number {
+  if (pid === init.pid) return init.pidfd
+  const pidfd = addon.pidfdOpen(pid)
+  undo.push('container process', () => killAndReap(pidfd))
+  released()
+  reapExited(init.pidfd)
+  return pidfd
 }
