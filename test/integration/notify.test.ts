@@ -101,7 +101,7 @@ t.test('create, then start: start binds the socket and waits for READY=1', async
   s.config((c) => { c.process.args = ['sh', '-c', READY_AFTER_STATUS] })
   const id = s.id()
   t.equal(withNotify(s, host, ['create', '-b', s.bundle, id]).status, 0)
-  t.equal(out(), 'listening\n', 'nothing before start')
+  t.equal(out().trim(), 'listening', 'nothing before start')
   const r = withNotify(s, host, ['start', id])
   t.equal(r.status, 0, r.stderr)
   await done
@@ -115,5 +115,5 @@ t.test('a container that exits without READY=1: start returns, nothing is sent',
   const id = s.id()
   const r = withNotify(s, host, ['run', '-d', '-b', s.bundle, id])
   t.equal(r.status, 0, r.stderr)
-  t.equal(out(), 'listening\n', 'no READY, no MAINPID')
+  t.equal(out().trim(), 'listening', 'no READY, no MAINPID')
 })
