@@ -182,8 +182,16 @@ function mountsUnder(dir: string): string[] {
 export function leftovers(s: Sandbox): string[] {
   const out: string[] = []
   if (fs.existsSync(s.root) && fs.readdirSync(s.root).length > 0) out.push(`state: ${fs.readdirSync(s.root).join(',')}`)
-  for (const m of mountsUnder(s.dir)) out.push(`mount: ${m}`)
-  const tag = path.basename(s.dir).replace(/^tsrun-it-/, '')
+  return [...out, ...hostLeftovers(path.basename(s.dir).replace(/^tsrun-it-/, ''), s.dir)]
+}
+
+/**
+ * Mounts under `dir`, and cgroups and processes whose name, command line or
+ * cgroup path contains `tag`: what a test's containers may have left.
+ */
+export function hostLeftovers(tag: string, dir: string): string[] {
+  const out: string[] = []
+  for (const m of mountsUnder(dir)) out.push(`mount: ${m}`)
   for (const hier of fs.readdirSync('/sys/fs/cgroup')) {
     const base = path.join('/sys/fs/cgroup', hier)
     const found = spawnSync('find', [base, '-maxdepth', '4', '-type', 'd', '-name', `*${tag}*`], { encoding: 'utf8' }).stdout
