@@ -7,7 +7,7 @@
 import t, { type Test } from 'tap'
 import * as fs from 'node:fs'
 import { waitFor, type Result } from '../harness'
-import { ClientSandbox, clientSkip, execMissing, ptyRun, startDaemon } from './fixture'
+import { ClientSandbox, DEVICES, DEVICES_SEEN, clientSkip, execMissing, ptyRun, startDaemon } from './fixture'
 
 const IMAGE = 'tsrun-busybox:latest'
 
@@ -43,9 +43,10 @@ function tests(): void {
 
   t.test('run: output, exit code, and what docker\'s spec sets up', async (t) => {
     const r = run('--rm', IMAGE, 'sh', '-c',
-      'echo hello from tsrun; grep "^Seccomp:" /proc/self/status; grep -c " /sys/fs/cgroup/" /proc/self/mountinfo; exit 3')
+      `echo hello from tsrun; grep "^Seccomp:" /proc/self/status; grep -c " /sys/fs/cgroup/" /proc/self/mountinfo; ${DEVICES}; exit 3`)
     t.equal(r.status, 3, r.stderr)
-    const [hello, seccomp, cgroupMounts] = r.stdout.split('\n')
+    const [hello, seccomp, cgroupMounts, devices] = r.stdout.split('\n')
+    t.equal(devices, DEVICES_SEEN, 'the default devices, usable, though the config lists none')
     t.equal(hello, 'hello from tsrun')
     t.match(seccomp, /^Seccomp:\s+2$/, "docker's seccomp profile is on")
     t.ok(Number(cgroupMounts) > 0, 'cgroup hierarchies mounted under /sys/fs/cgroup')

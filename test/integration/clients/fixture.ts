@@ -35,6 +35,14 @@ export function execMissing(): string | null {
   }
 }
 
+/**
+ * A shell line listing which runtime-spec default devices the container sees
+ * as character devices, then reading 4 bytes from /dev/urandom; and what it
+ * prints when all are there. podman and docker list no devices in the config.
+ */
+export const DEVICES = 'echo devices $(for d in null zero full random urandom tty; do [ -c /dev/$d ] && echo $d; done) $(head -c 4 /dev/urandom | wc -c)'
+export const DEVICES_SEEN = 'devices null zero full random urandom tty 4'
+
 export interface Stoppable { name: string; stop: () => void | Promise<void> }
 
 /**

@@ -8,7 +8,7 @@ import t, { type Test } from 'tap'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { waitFor, type Result } from '../harness'
-import { ClientSandbox, clientSkip, execMissing, ptyRun } from './fixture'
+import { ClientSandbox, DEVICES, DEVICES_SEEN, clientSkip, execMissing, ptyRun } from './fixture'
 
 const IMAGE = 'localhost/tsrun-busybox:latest'
 /** tsrun's default --root: podman passes none. */
@@ -43,10 +43,11 @@ function tests(): void {
     if (r.status !== 0) throw new Error(`podman import: ${r.stderr}`)
   })
 
-  t.test('run --rm: output and exit codes', async (t) => {
-    let r = run('--rm', IMAGE, 'sh', '-c', 'echo hello from tsrun; grep "^Seccomp:" /proc/self/status; exit 3')
+  t.test('run --rm: output, exit codes, what podman\'s spec sets up', async (t) => {
+    let r = run('--rm', IMAGE, 'sh', '-c', `echo hello from tsrun; grep "^Seccomp:" /proc/self/status; ${DEVICES}; exit 3`)
     t.equal(r.status, 3, r.stderr)
-    t.match(r.stdout, /^hello from tsrun\nSeccomp:\s+2\n$/)
+    t.match(r.stdout, /^hello from tsrun\nSeccomp:\s+2\n/)
+    t.match(r.stdout, `\n${DEVICES_SEEN}\n`, 'the default devices, usable, though the config lists none')
     r = run('--rm', IMAGE, 'true')
     t.equal(r.status, 0, r.stderr)
   })
