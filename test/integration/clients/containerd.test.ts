@@ -139,6 +139,12 @@ function tests(): void {
       'sh', '-c', 'echo in exec $(cat /proc/1/comm); exit 3')
     t.equal(r.status, 3, r.stderr)
     t.equal(r.stdout, 'in exec sleep\n')
+    const tty = ptyRun(ctrArgv(['task', 'exec', '-t', '--exec-id', 'e2', '--fifo-dir', s.path('fifo'), id, 'sh']), [
+      { expect: '#', send: 'tty; echo $((6 * 7))\r' },
+      { expect: '42', send: 'exit 6\r' },
+    ])
+    t.equal(tty.status, 6, tty.output)
+    t.match(tty.output.replace(/\r/g, ''), /\/dev\/pts\/\d+\n42\n/, 'exec -t: a terminal of its own')
     await remove(t, id)
   })
 

@@ -75,6 +75,12 @@ function tests(): void {
     const r = podman('exec', 'execme', 'sh', '-c', 'echo in exec $(cat /proc/1/comm); exit 4')
     t.equal(r.status, 4, r.stderr)
     t.equal(r.stdout, 'in exec sleep\n')
+    const tty = ptyRun(podmanArgv(['exec', '-it', 'execme', 'sh']), [
+      { expect: '#', send: 'tty; echo $((6 * 7))\r' },
+      { expect: '42', send: 'exit 6\r' },
+    ], env)
+    t.equal(tty.status, 6, tty.output)
+    t.match(tty.output.replace(/\r/g, ''), /\/dev\/pts\/\d+\n42\n/, 'exec -it: a terminal of its own')
     t.equal(podman('rm', '-f', '-t', '0', 'execme').status, 0, 'rm -f')
   })
 
