@@ -36,9 +36,9 @@ function tests(): void {
       `[ttrpc]\n  address = "${sock}.ttrpc"`,
       `[plugins."io.containerd.internal.v1.opt"]\n  path = "${s.path('opt')}"`,
     ].join('\n') + '\n')
-    const pid = await startDaemon(s, 'containerd', ['containerd', '--config', s.path('config.toml')],
-      () => fs.existsSync(sock) && ctr('version').status === 0, mountUnmountedHierarchies(s))
-    s.onStop({ name: 'containers', stop: () => removeAll(s, ctr, pid) })
+    await startDaemon(s, 'containerd', ['containerd', '--config', s.path('config.toml')],
+      () => fs.existsSync(sock) && ctr('version').status === 0)
+    s.onStop({ name: 'containers', stop: () => removeAll(ctr) })
     const r = ctr('images', 'import', s.ociArchive(IMAGE))
     if (r.status !== 0) throw new Error(`ctr images import: ${r.stderr}`)
   })
@@ -164,42 +164,11 @@ function freezerState(pid: number): string {
   return fs.readFileSync(path.join('/sys/fs/cgroup/freezer', line.split(':')[2], 'freezer.state'), 'utf8').trim()
 }
 
-/**
- * Commands that mount, in containerd's own mount namespace, every v1
- * hierarchy /proc/self/cgroup lists but this host never mounted (here:
- * hugetlb). containerd's cgroups library refuses to load a task's cgroup
- * (no metrics) when one of its hierarchies has no mount; hosts normally mount
- * them all. The mounts live and die with containerd's namespace; tsrun, run by
- * the shim in that namespace, uses them like any v1 hierarchy.
- */
-function mountUnmountedHierarchies(s: ClientSandbox): string {
-  const mounted = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
-    .filter((l) => / - cgroup /.test(l)).flatMap((l) => l.split(' - ')[1].split(' ')[2].split(','))
-  const listed = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n')
-    .map((l) => l.split(':')[1]).filter((c) => c && !c.startsWith('name=')).flatMap((c) => c.split(','))
-  return listed.filter((c) => !mounted.includes(c)).map((c) => {
-    const dir = s.path('cgroup', c)
-    fs.mkdirSync(dir, { recursive: true })
-    return `mount -t cgroup -o ${c} cgroup ${dir}`
-  }).join('\n')
-}
-
-/**
- * Teardown, before containerd stops: every task killed and deleted, every
- * container removed, then the cgroup parent tsrun made in hierarchies that
- * exist only in containerd's namespace.
- */
-async function removeAll(s: ClientSandbox, ctr: (...a: string[]) => Result, pid: number): Promise<void> {
+/** Teardown, before containerd stops: every task killed and deleted, every container removed. */
+async function removeAll(ctr: (...a: string[]) => Result): Promise<void> {
   for (const id of ctr('task', 'ls', '-q').stdout.split('\n').filter(Boolean)) {
     ctr('task', 'kill', '-s', 'SIGKILL', id)
     await waitFor(() => ctr('task', 'rm', id).status === 0)
   }
   for (const id of ctr('container', 'ls', '-q').stdout.split('\n').filter(Boolean)) ctr('container', 'rm', id)
-  const own = s.path('cgroup')
-  if (!fs.existsSync(own)) return
-  for (const c of fs.readdirSync(own)) {
-    const dir = path.join(own, c, s.cgroupParent)
-    const r = s.run('nsenter', ['--mount', '-t', String(pid), 'sh', '-c', '[ ! -d "$1" ] || rmdir "$1"', 'rmdir', dir])
-    if (r.status !== 0) throw new Error(`cgroup ${c}:${s.cgroupParent} in containerd's namespace: ${r.stderr.trim()}`)
-  }
 }

@@ -99,6 +99,22 @@ function tests(): void {
     t.match(r.output.replace(/\r/g, ''), /\/dev\/pts\/0\n42\n/)
   })
 
+  t.test('--memory, pause and unpause, docker stats', async (t) => {
+    let r = run('-d', '--name', 'statme', '--memory', '64m', IMAGE, 'sh', '-c', 'sleep 1000 & sleep 1000')
+    t.equal(r.status, 0, `run -d: ${r.stderr}`)
+    r = docker('exec', 'statme', 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes')
+    t.equal(r.stdout.trim(), String(64 * 1024 * 1024), 'the limit, seen in the container')
+    t.equal(docker('pause', 'statme').status, 0, 'pause')
+    t.equal(state('statme', 'Status'), 'paused')
+    t.equal(docker('unpause', 'statme').status, 0, 'unpause')
+    t.equal(state('statme', 'Status'), 'running')
+    // containerd's shim reads these from the cgroup tsrun put the container in.
+    r = docker('stats', '--no-stream', '--format', '{{.PIDs}} {{.MemUsage}}', 'statme')
+    t.equal(r.status, 0, r.stderr)
+    t.match(r.stdout, /^2 [\d.]+[KM]iB \/ 64MiB\n$/, 'two processes, memory used of the 64 MiB limit')
+    t.equal(docker('rm', '-f', 'statme').status, 0, 'rm -f')
+  })
+
   t.test('docker top is tsrun ps', async (t: Test) => {
     let r = run('-d', '--name', 'topme', IMAGE, 'sh', '-c', 'sleep 1000 & sleep 1000')
     t.equal(r.status, 0, `run -d: ${r.stderr}`)

@@ -180,11 +180,12 @@ function removeCgroupParent(parent: string, errors: string[]): void {
 /**
  * A daemon (containerd, dockerd) in its own mount namespace, so the mounts
  * it makes (snapshots, rootfs) vanish with it. `setup` runs in that namespace
- * before the daemon. Resolves once `ready()` holds; logs go to <dir>/<name>.log.
+ * before the daemon. Resolves to its pid once `ready(pid)` holds; logs go to <dir>/<name>.log.
  */
-export async function startDaemon(s: ClientSandbox, name: string, argv: string[], ready: () => boolean, setup = ''): Promise<number> {
+export async function startDaemon(s: ClientSandbox, name: string, argv: string[], ready: (pid: number) => boolean, setup = ''): Promise<number> {
   const log = fs.openSync(s.path(`${name}.log`), 'w')
-  const script = `set -e\n${setup}\nexec "$@"`
+  const hierarchies = unmountedHierarchies(s, name)
+  const script = ['set -e', ...hierarchies.map((h) => `mount -t cgroup -o ${h.controller} cgroup ${h.dir}`), setup, 'exec "$@"'].join('\n')
   const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, name, ...argv],
     { stdio: ['ignore', log, log], detached: false })
   fs.closeSync(log)
@@ -203,10 +204,42 @@ export async function startDaemon(s: ClientSandbox, name: string, argv: string[]
       }
     },
   })
-  if (!(await waitFor(() => exited || ready(), 60_000)) || exited) {
+  s.onStop({ name: `${name}'s cgroup mounts`, stop: () => removeHiddenParents(s, pid, hierarchies) })
+  if (!(await waitFor(() => exited || ready(pid), 60_000)) || exited) {
     throw new Error(`${name} did not start: ${fs.readFileSync(s.path(`${name}.log`), 'utf8').split('\n').slice(-5).join('\n')}`)
   }
   return pid
+}
+
+interface Hierarchy { controller: string; dir: string }
+
+/**
+ * The v1 hierarchies /proc/self/cgroup lists but this host never mounted
+ * (here: hugetlb), each with a directory to mount it on in a daemon's own
+ * mount namespace. containerd's cgroups library finds no cgroup for a task
+ * (no metrics, `docker stats` all zero) when one of its hierarchies has no
+ * mount; hosts normally mount them all. tsrun, run by the shim in that
+ * namespace, uses them like any v1 hierarchy.
+ */
+function unmountedHierarchies(s: ClientSandbox, daemon: string): Hierarchy[] {
+  const mounted = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .filter((l) => / - cgroup /.test(l)).flatMap((l) => l.split(' - ')[1].split(' ')[2].split(','))
+  const listed = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n')
+    .map((l) => l.split(':')[1]).filter((c) => c && !c.startsWith('name=')).flatMap((c) => c.split(','))
+  return listed.filter((c) => !mounted.includes(c)).map((controller) => {
+    const dir = s.path(`${daemon}-cgroup`, controller)
+    fs.mkdirSync(dir, { recursive: true })
+    return { controller, dir }
+  })
+}
+
+/** The cgroup parent tsrun made in hierarchies mounted only in the daemon's namespace (see removeCgroupParent). */
+function removeHiddenParents(s: ClientSandbox, pid: number, hierarchies: Hierarchy[]): void {
+  for (const h of hierarchies) {
+    const dir = path.join(h.dir, s.cgroupParent)
+    const r = s.run('nsenter', ['--mount', '-t', String(pid), 'sh', '-c', '[ ! -d "$1" ] || rmdir "$1"', 'rmdir', dir])
+    if (r.status !== 0) throw new Error(`cgroup ${h.controller}:${s.cgroupParent}: ${r.stderr.trim()}`)
+  }
 }
 
 /** Runs `argv` on a new pty; for each step waits for `expect` in the output, then types `send`. */

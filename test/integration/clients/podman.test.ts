@@ -3,12 +3,13 @@
 // import`. podman passes no --root, so tsrun's state is in its default root,
 // /run/tsrun; conmon passes --log-format=json --log F because containers.conf
 // lists tsrun in runtime_supports_json, and shows that log's error when a
-// create fails.
+// create fails. podman runs in a mount namespace of the test's own: the
+// mounts it makes on the host (shm, bind mounts) would show to other tests.
 import t, { type Test } from 'tap'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { waitFor, type Result } from '../harness'
-import { ClientSandbox, DEVICES, DEVICES_SEEN, clientSkip, execMissing, ptyRun } from './fixture'
+import { ClientSandbox, DEVICES, DEVICES_SEEN, clientSkip, execMissing, ptyRun, startDaemon } from './fixture'
 
 const IMAGE = 'localhost/tsrun-busybox:latest'
 /** tsrun's default --root: podman passes none. */
@@ -25,8 +26,12 @@ function tests(): void {
     '--root', s.path('root'), '--runroot', s.path('runroot'), '--tmpdir', s.path('tmp'),
     '--storage-driver', 'vfs', '--runtime', s.runtime, '--network-config-dir', s.path('cni'),
   ]
-  const podmanArgv = (args: string[]) => ['podman', ...global, ...args]
-  const podman = (...args: string[]): Result => s.run('podman', [...global, ...args], { env })
+  let inNamespace: string[] = []
+  const podmanArgv = (args: string[]) => [...inNamespace, 'podman', ...global, ...args]
+  const podman = (...args: string[]): Result => {
+    const argv = podmanArgv(args)
+    return s.run(argv[0], argv.slice(1), { env })
+  }
   /** `podman run` with the containers' cgroup parent named for this test. */
   const run = (...args: string[]): Result => podman('run', '--cgroup-parent', `/${s.cgroupParent}`, ...args)
   const runDetached = (t: Test, name: string, ...cmd: string[]): string => {
@@ -36,8 +41,11 @@ function tests(): void {
   }
   const status = (name: string) => podman('inspect', '--format', '{{.State.Status}}', name).stdout.trim()
 
-  t.before(() => {
+  t.before(async () => {
     fs.writeFileSync(s.path('containers.conf'), containersConf())
+    const holder = await startDaemon(s, 'mount-namespace', ['sleep', 'infinity'],
+      (pid) => fs.readFileSync(`/proc/${pid}/comm`, 'utf8') === 'sleep\n')
+    inNamespace = ['nsenter', '--mount', '-t', String(holder), '--']
     s.onStop({ name: 'podman containers', stop: () => removeAll(s, podman) })
     const r = podman('import', s.rootfsTar(), IMAGE)
     if (r.status !== 0) throw new Error(`podman import: ${r.stderr}`)
