@@ -99,7 +99,7 @@ function tests(): void {
     t.match(r.output.replace(/\r/g, ''), /\/dev\/pts\/0\n42\n/)
   })
 
-  t.test('--memory, pause and unpause, docker stats', async (t) => {
+  t.test('--memory, pause and unpause, docker stats, docker update', async (t) => {
     let r = run('-d', '--name', 'statme', '--memory', '64m', IMAGE, 'sh', '-c', 'sleep 1000 & sleep 1000')
     t.equal(r.status, 0, `run -d: ${r.stderr}`)
     r = docker('exec', 'statme', 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes')
@@ -112,6 +112,11 @@ function tests(): void {
     r = docker('stats', '--no-stream', '--format', '{{.PIDs}} {{.MemUsage}}', 'statme')
     t.equal(r.status, 0, r.stderr)
     t.match(r.stdout, /^2 [\d.]+[KM]iB \/ 64MiB\n$/, 'two processes, memory used of the 64 MiB limit')
+    // docker update reaches tsrun as `update --resources -` (the new resources on stdin).
+    r = docker('update', '--memory', '32m', 'statme')
+    t.equal(r.status, 0, `update: ${r.stderr}`)
+    r = docker('exec', 'statme', 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes')
+    t.equal(r.stdout.trim(), String(32 * 1024 * 1024), 'the new limit, seen in the container')
     t.equal(docker('rm', '-f', 'statme').status, 0, 'rm -f')
   })
 
