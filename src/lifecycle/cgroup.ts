@@ -5,7 +5,12 @@
 import type { Spec } from '../bundle/spec.generated'
 import { withDeviceRules } from '../cgroups/devices'
 import { openCgroup, type CgroupDriver } from '../cgroups/driver'
+import { TsrunError, wrap } from '../errors'
+import { lockContainer } from '../state/lock'
+import { deriveStatus, type LiveStatus } from '../state/status'
+import { readState } from '../state/store'
 import type { StateRecord } from '../state/store'
+import type { GlobalOptions } from './index'
 import type { Rollback } from './rollback'
 
 /** What the kernel answers an unprivileged user (EROFS: a read-only cgroupfs). */
@@ -35,4 +40,22 @@ function errnoCode(err: unknown): string {
   let e = err as { code?: string; cause?: unknown } | undefined
   while (e && e.code === undefined) e = e.cause as typeof e
   return e?.code ?? ''
+}
+
+/** Runs `act` under the container lock with its live status and cgroup. */
+export function withCgroup(g: GlobalOptions, id: string, op: string, act: (status: LiveStatus, cg: CgroupDriver) => void): void {
+  try {
+    const lock = lockContainer(g.root, id)
+    try {
+      const rec = readState(g.root, id)
+      const status = deriveStatus(g.root, rec)
+      // Only a rootless container without cgroup access has none (lifecycle/cgroup.ts).
+      if (!rec.cgroup) throw new TsrunError('state', 'container has no cgroup of its own (rootless, without cgroup access)')
+      act(status, openCgroup(rec.cgroup))
+    } finally {
+      lock.release()
+    }
+  } catch (err) {
+    throw wrap(`${op} ${id}`, err)
+  }
 }
