@@ -1,13 +1,16 @@
 /* console.c - process.terminal: a pty allocated inside the container (so it
  * belongs to the container's devpts, runc#814), its master handed to the
- * console socket, its slave made our stdio and controlling terminal. */
+ * console socket, its slave made our stdio and controlling terminal and,
+ * for create, bound over /dev/console (config-linux.md "Default Devices"). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "init.h"
 
@@ -28,12 +31,43 @@ static int send_master(int sock, int master, const char *name)
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
+/* runc's mountConsole, without its paths (CVE-2025-52565): the image's
+ * /dev/console is opened without following a symlink and checked, and the
+ * pty goes on through fds, so nothing sharing the rootfs can swap the
+ * source or the target for a masked or read-only file between check and
+ * mount. /dev itself is resolved by path: we are past the pivot, where a
+ * link can only lead to another place inside the container. */
+static int mount_console(int slave, const char *name)
+{
+	int dev, target, tree;
+	struct stat st;
+
+	if ((dev = open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return errf(STEP_CONSOLE, errno, "open /dev");
+	/* A bind needs a file to cover; mknod(S_IFREG) never follows a
+	 * symlink, so a link already there is left for the check below. */
+	if (mknodat(dev, "console", S_IFREG | 0666, 0) < 0 && errno != EEXIST)
+		return errf(STEP_CONSOLE, errno, "create /dev/console");
+	if ((target = openat(dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(target, &st) < 0)
+		return errf(STEP_CONSOLE, errno, "open /dev/console");
+	if (S_ISLNK(st.st_mode))
+		return errf(STEP_CONSOLE, ELOOP, "/dev/console is a symlink");
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		return errf(STEP_CONSOLE, EINVAL, "/dev/console is neither a file nor a device");
+	if ((tree = bind_onto("", slave, target, 0)) < 0)
+		return errf(STEP_CONSOLE, errno, "bind %s onto /dev/console", name);
+	close(tree);
+	close(target);
+	close(dev);
+	return 0;
+}
+
 int setup_console(struct init *in)
 {
 	const struct plan *p = &in->p;
 	unsigned int n, unlock = 0;
 	char name[32];
-	int master, slave;
+	int master, slave, r;
 
 	if (!p->terminal)
 		return 0;
@@ -65,6 +99,10 @@ int setup_console(struct init *in)
 	 * controlling terminal. */
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
 		return errf(STEP_CONSOLE, errno, "TIOCSCTTY %s", name);
+	/* exec's process shares the container's /dev/console: create's. With
+	 * no mount ns of our own the bind would land in the host's. */
+	if (p->exec_pidfd < 0 && in->mntns && (r = mount_console(slave, name)) < 0)
+		return r;
 	for (int fd = 0; fd < 3; fd++)
 		if (dup3(slave, fd, 0) < 0)
 			return errf(STEP_CONSOLE, errno, "dup %s to %d", name, fd);

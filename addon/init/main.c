@@ -47,6 +47,10 @@ static const struct step_entry create_steps[] = {
 	{ STEP_PIVOT_ROOT, jail },
 	/* From here every path is the container's. */
 	{ STEP_CHDIR, make_cwd },                 /* while the root is still writable */
+	/* As runc: after the config's mounts, before the root goes read-only
+	 * (/dev/console may have to be created) and before maskedPaths and
+	 * readonlyPaths, which then apply over it too. */
+	{ STEP_CONSOLE, setup_console },
 	{ STEP_READONLY_MOUNTS, finish_mounts },  /* rootfsPropagation, delayed ro, ro root */
 	{ STEP_SETHOSTNAME, set_uts },
 	/* sysctls before readonlyPaths, which usually include /proc/sys. */
@@ -56,7 +60,6 @@ static const struct step_entry create_steps[] = {
 	{ STEP_SETRLIMIT, set_rlimits },          /* still root: may raise hard limits */
 	{ STEP_PERSONALITY, set_personality },
 	{ STEP_LSM_LABEL, set_lsm_labels },
-	{ STEP_CONSOLE, setup_console },
 	{ STEP_CHDIR, enter_cwd },                /* as root, as runc's first attempt */
 	{ STEP_EXEC_LOOKUP, set_home },           /* the image's /etc/passwd, as runc */
 	{ STEP_EXEC_LOOKUP, lookup_exec },        /* a missing binary fails create, not start */

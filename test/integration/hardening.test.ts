@@ -4,10 +4,11 @@
 // whatever the image's symlinks say (the CVE-2025-31133 / 52565 / 52881
 // family), and masks the container cannot lift.
 import t, { type Test } from 'tap'
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { type MountInfo, REPO, type Result, Sandbox, createOnPipes, parseMountinfo, results, skipReason, statePid } from './harness'
+import { type MountInfo, REPO, type Result, Sandbox, createOnPipes, fails, parseMountinfo, results, skipReason, statePid } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
@@ -232,4 +233,36 @@ t.test('masks hold: the container cannot unmount, remount or write through them'
   if (fs.existsSync('/proc/sysrq-trigger')) t.match(res.get('sysrq'), /Read-only file system/, 'sysrq-trigger is read-only')
   t.match(res.get('core-pattern'), /Read-only file system/, '/proc/sys is read-only')
   t.match(res.get('status'), /CapEff: 0000000020000420 CapBnd: 0000000020000420 NoNewPrivs: 1/, 'without CAP_SYS_ADMIN, no_new_privs set')
+})
+
+t.test('an image /dev/console that is a symlink or no file is refused, never mounted over (CVE-2025-52565)', async (t) => {
+  const s = new Sandbox(t, 'hard-console')
+  const rootfs = path.join(s.bundle, 'rootfs')
+  const devConsole = path.join(rootfs, 'dev', 'console')
+  const hostFile = path.join(s.dir, 'host-console')
+  fs.writeFileSync(hostFile, 'host\n')
+  // The same path inside the rootfs: where the link leads after the pivot.
+  fs.mkdirSync(path.join(rootfs, s.dir), { recursive: true })
+  fs.writeFileSync(path.join(rootfs, hostFile), 'image\n')
+  s.config((c) => {
+    c.process.terminal = true
+    // No tmpfs on /dev: the image's own /dev, with its /dev/console, is what the init finds.
+    c.mounts = c.mounts.filter((m: { destination: string }) => m.destination !== '/dev')
+  })
+  const cases: [string, () => void, RegExp][] = [
+    ['a symlink to a host path', () => fs.symlinkSync(hostFile, devConsole), /console \/dev\/console is a symlink: too many symbolic links/],
+    ['a directory', () => fs.mkdirSync(devConsole), /console \/dev\/console is neither a file nor a device: invalid argument/],
+    ['a fifo', () => spawnSync('mkfifo', [devConsole]), /console \/dev\/console is neither a file nor a device: invalid argument/],
+  ]
+  for (const [i, [what, make, why]] of cases.entries()) {
+    fs.rmSync(devConsole, { recursive: true, force: true })
+    make()
+    const id = s.id(`-${i}`)
+    t.match(fails(t, s, id, ['run', '-b', s.bundle, id]), why, what)
+  }
+  t.ok(fs.lstatSync(devConsole).isFIFO(), 'the image\'s /dev/console is left as it was')
+  t.equal(fs.readFileSync(hostFile, 'utf8'), 'host\n', 'the host file is untouched')
+  t.equal(fs.readFileSync(path.join(rootfs, hostFile), 'utf8'), 'image\n', 'so is the link\'s target inside the rootfs')
+  const mounted = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes('console'))
+  t.same(mounted, [], 'no console mount on the host')
 })

@@ -8,7 +8,7 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { Sandbox, cliArgv, cliEnv, skipReason, statePid, waitFor } from './harness'
+import { Sandbox, cliArgv, cliEnv, parseMountinfo, results, skipReason, statePid, waitFor } from './harness'
 import { haveGcc, startReceiver } from './receiver'
 
 const skip = skipReason() ?? (haveGcc ? null : 'gcc missing: the console receiver is compiled at test time')
@@ -51,6 +51,31 @@ t.test('--console-socket: the pty master reaches the socket, the container write
   t.equal(s.tsrun(['delete', id]).status, 0)
 })
 
+t.test('/dev/console is the pty, bound over it as runc does (config-linux.md "Default Devices")', async (t) => {
+  const s = new Sandbox(t, 'term-console')
+  s.config((c) => {
+    c.process.terminal = true
+    c.process.args = ['sh', '-c', [
+      'echo "res tty $(tty)"',
+      'echo "res mounts $(grep -c " /dev/console " /proc/self/mountinfo)"',
+      'echo "res mnt $(grep " /dev/console " /proc/self/mountinfo)"',
+      'echo "res console $(stat -c %t:%T /dev/console)"',
+      'echo "res stdin $(stat -L -c %t:%T /proc/self/fd/0)"',
+    ].join('; ')]
+  })
+  const r = s.run(s.id())
+  t.equal(r.status, 0, r.stderr)
+  // run relays the pty, whose line discipline ends lines with \r\n.
+  const res = results({ ...r, stdout: r.stdout.replace(/\r/g, '') })
+  const pts = /^\/dev\/pts\/(\d+)$/.exec(res.get('tty') ?? '')
+  t.ok(pts, `stdin is a pty of the container: ${res.get('tty')}`)
+  t.equal(res.get('mounts'), '1', 'one mount on /dev/console')
+  const [m] = parseMountinfo(res.get('mnt') ?? '')
+  t.match(m, { fstype: 'devpts', root: `/${pts?.[1]}`, mountPoint: '/dev/console' }, 'a bind of that pty from the container\'s devpts')
+  t.match(res.get('console'), /^88:\d+$/, 'a pty slave (major 136)')
+  t.equal(res.get('console'), res.get('stdin'), 'the same device as stdin')
+})
+
 t.test("a pty and a console socket go together, as runc checks before anything is made", async (t) => {
   const s = new Sandbox(t, 'term-checks')
   const sock = path.join(s.dir, 'nobody-listens.sock')
@@ -81,7 +106,7 @@ t.test('exec -t -d --console-socket --pidfd-socket, as conmon and the shim call 
   const proc = path.join(s.dir, 'process.json')
   fs.writeFileSync(proc, JSON.stringify({
     terminal: true, consoleSize: { height: 25, width: 90 }, user: { uid: 0, gid: 0 }, cwd: '/', env: ['PATH=/bin'],
-    args: ['sh', '-c', 'tty; stty size; echo "sid=$(cut -d" " -f6 /proc/self/stat) pid=$$"; echo done'],
+    args: ['sh', '-c', 'tty; stty size; echo "sid=$(cut -d" " -f6 /proc/self/stat) pid=$$"; grep -c " /dev/console " /proc/self/mountinfo; echo done'],
   }))
   const pidFile = path.join(s.dir, 'exec.pid')
   const r = s.tsrunDetached(['exec', '--process', proc, '--detach', '--pid-file', pidFile, '--console-socket', consoleRecv.sock,
@@ -92,8 +117,8 @@ t.test('exec -t -d --console-socket --pidfd-socket, as conmon and the shim call 
   t.equal(await pidfdRecv.exited, 0, pidfdRecv.err())
   t.equal(pidfdRecv.out(), `listening\nreceived name=pidfd fds=1 pid=${pid}\n`, 'a pidfd of the exec\'d process, alone in its message')
   t.equal(await consoleRecv.exited, 0, consoleRecv.err())
-  t.match(consoleRecv.out(), /^listening\nreceived name=\/dev\/pts\/(\d+) fds=1 pty=\1\n\/dev\/pts\/\1\r\n25 90\r\nsid=(\d+) pid=\2\r\ndone\r\n$/,
-    "a pty of the container's devpts, the process.json's size, its own session")
+  t.match(consoleRecv.out(), /^listening\nreceived name=\/dev\/pts\/(\d+) fds=1 pty=\1\n\/dev\/pts\/\1\r\n25 90\r\nsid=(\d+) pid=\2\r\n0\r\ndone\r\n$/,
+    "a pty of the container's devpts, the process.json's size, its own session; no /dev/console mount: that is create's alone")
 })
 
 // Runs argv on a fresh pty of 24x80 and plays the user: once the process
