@@ -4,11 +4,11 @@
 // whatever the image's symlinks say (the CVE-2025-31133 / 52565 / 52881
 // family), and masks the container cannot lift.
 import t, { type Test } from 'tap'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { type MountInfo, REPO, type Result, Sandbox, createOnPipes, fails, parseMountinfo, results, skipReason, statePid } from './harness'
+import { type MountInfo, REPO, type Result, Sandbox, cliArgv, cliEnv, createOnPipes, fails, parseMountinfo, results, skipReason, statePid, waitFor } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
@@ -91,6 +91,85 @@ t.test('CVE-2019-5736 during start: a process with the container\'s privileges c
   t.match(res.get('write'), /Permission denied/, 'writing fails')
   t.match(res.get('read'), /Permission denied/, 'reading fails')
   t.same(HOST_BINARIES.map(sha), before, 'the host binaries are unchanged')
+})
+
+/** The host pid of a process whose comm is `comm`, in the pid namespace of `nsOf`'s process. */
+function findInPidns(comm: string, nsOf: number): number | undefined {
+  const ns = fs.readlinkSync(`/proc/${nsOf}/ns/pid`)
+  for (const p of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fs.readFileSync(`/proc/${p}/comm`, 'utf8') === `${comm}\n` && fs.readlinkSync(`/proc/${p}/ns/pid`) === ns) return Number(p)
+    } catch { continue }
+  }
+  return undefined
+}
+
+t.test('CVE-2019-5736 during exec: a root process with CAP_SYS_PTRACE cannot write the exec init\'s /proc/PID/exe', async (t) => {
+  const s = new Sandbox(t, 'hard-exe-exec')
+  const before = HOST_BINARIES.map(sha)
+  // CAP_SYS_PTRACE is what lets a container process open a non-dumpable
+  // process's exe at all: the worst case, as the attack needs exactly that.
+  s.config((c) => {
+    for (const set of Object.values(c.process.capabilities) as string[][]) set.push('CAP_SYS_PTRACE')
+    c.process.args = ['sleep', '1000']
+  })
+  const id = s.id()
+  t.equal(s.tsrunDetached(['run', '-d', '-b', s.bundle, id], 'run').status, 0)
+  const initPid = statePid(s, id)
+  // The hold: exec writes --pid-file as a temp file `.<name>.<its pid>` and
+  // renames it (create.ts writePidFile), after the init's child in the
+  // container's pid ns reported READY and before it is let go. That temp
+  // file is a fifo here, made by the shell that then execs tsrun (same
+  // pid): tsrun blocks opening it until we read, with the child waiting.
+  const pidFile = path.join(s.dir, 'exec.pid')
+  const [cmd, args] = cliArgv(['--root', s.root, 'exec', '-d', '--pid-file', pidFile, id, 'sleep', '1000'])
+  const held = spawn('/bin/sh', ['-c', `mkfifo ${path.join(s.dir, '.exec.pid')}.$$ && exec "$@"`, 'sh', cmd, ...args],
+    { env: cliEnv(), stdio: 'ignore' })
+  const heldExit = new Promise<number | null>((resolve) => held.on('exit', (code) => resolve(code)))
+  t.teardown(() => { if (held.exitCode === null) held.kill('SIGKILL') })
+  let child: number | undefined
+  t.ok(await waitFor(() => (child = findInPidns('tsrun:[INIT]', initPid)) !== undefined), 'the exec\'s init is held in the container\'s pid ns')
+  if (child === undefined) return
+  const innerPid = /^NSpid:\s+\d+\s+(\d+)$/m.exec(fs.readFileSync(`/proc/${child}/status`, 'utf8'))?.[1]
+
+  // The attacker: another process in the container, which finds the init
+  // by its name, tries to write its exe, then keeps an fd of it open for
+  // the classic second step, writing through the fd once the runtime is gone.
+  const obsPidFile = path.join(s.dir, 'observer.pid')
+  const observer = s.tsrunDetached(['exec', '-d', '--pid-file', obsPidFile, id, 'sh', '-c', [
+    'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = "tsrun:[INIT]" ] && pid=${p#/proc/}; done',
+    'export pid',  // for tryWrite's sh
+    'echo "res pid $pid"',
+    'echo "res link $(readlink /proc/$pid/exe 2>&1)"',
+    tryWrite('write', '/proc/$pid/exe'),
+    '(sh -c ": >> /proc/$pid/exe" 2>&1 && echo ok) | tail -n 1 | sed "s/^/res append /"',
+    'exec 3< /proc/$pid/exe && echo "res fd open"',
+    'echo ready',
+    'while [ ! -e /go ]; do sleep 0.05; done',
+    tryWrite('fd-write', '/proc/self/fd/3'),
+    'echo "res done"',
+    'sleep 1000',
+  ].join('\n')], 'observer')
+  t.equal(observer.status, 0, observer.stderr)
+  t.ok(await waitFor(() => fs.readFileSync(observer.outFile, 'utf8').includes('ready')), 'the observer ran')
+  t.equal(findInPidns('tsrun:[INIT]', initPid), child, 'the init was held all along')
+  let res = results({ status: 0, signal: null, stderr: '', stdout: fs.readFileSync(observer.outFile, 'utf8') })
+  t.equal(res.get('pid'), innerPid, 'the observer found the held init (its comm names it) under its pid in the container')
+  t.equal(res.get('link'), '/memfd:tsrun-init (deleted)', 'it runs from a memfd, not node nor any host file')
+  t.match(res.get('write'), /Text file busy|Operation not permitted/, 'opening it for writing fails')
+  t.match(res.get('append'), /Text file busy|Operation not permitted/, 'so does appending')
+  t.equal(res.get('fd'), 'open', 'reading it is what CAP_SYS_PTRACE allows')
+
+  // Let the exec finish: the pid read from the fifo is the held process.
+  t.equal(Number(await fs.promises.readFile(path.join(s.dir, `.exec.pid.${held.pid}`), 'utf8')), child, 'the held process is the exec\'s')
+  t.equal(await heldExit, 0, 'exec went on')
+  t.ok(await waitFor(() => fs.readFileSync(`/proc/${child}/comm`, 'utf8') === 'sleep\n'), 'the init has become the exec\'d process')
+  fs.writeFileSync(path.join(s.bundle, 'rootfs', 'go'), '')
+  t.ok(await waitFor(() => fs.readFileSync(observer.outFile, 'utf8').includes('res done')), 'the observer tried its fd')
+  res = results({ status: 0, signal: null, stderr: '', stdout: fs.readFileSync(observer.outFile, 'utf8') })
+  t.match(res.get('fd-write'), /Operation not permitted/, 'the sealed memfd refuses the write through the kept fd')
+  t.equal(sha(`/proc/${fs.readFileSync(obsPidFile, 'utf8')}/fd/3`), before[1], 'the memfd still holds tsrun-init, unchanged')
+  t.same(HOST_BINARIES.map(sha), before, 'node, tsrun-init and tsrun.js on the host are unchanged')
 })
 
 t.test('CVE-2024-21626: a process.cwd through /proc/self/fd/N is refused or stays inside the root', async (t) => {
