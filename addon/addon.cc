@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"spawnInit", SpawnInit},
       {"sendMsg", SendMsg},
       {"recvMsg", RecvMsg},
+      {"waitReadable", WaitReadableFd},
       {"pidfdOpen", PidfdOpen},
       {"pidfdSendSignal", PidfdSendSignal},
       {"waitPidfd", WaitPidfd},

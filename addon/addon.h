@@ -11,6 +11,7 @@ Napi::Value SpawnInit(const Napi::CallbackInfo& info);
 // msg.cc
 Napi::Value SendMsg(const Napi::CallbackInfo& info);
 Napi::Value RecvMsg(const Napi::CallbackInfo& info);
+Napi::Value WaitReadableFd(const Napi::CallbackInfo& info);
 // pidfd.cc
 Napi::Value PidfdOpen(const Napi::CallbackInfo& info);
 Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info);

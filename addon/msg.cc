@@ -116,4 +116,13 @@ Napi::Value RecvMsg(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// For the D-Bus client (src/cgroups/dbus.ts), which reads its stream
+// socket with plain blocking read(2) once this says data is there.
+Napi::Value WaitReadableFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int timeoutMs = info[1].As<Napi::Number>().Int32Value();
+  return Napi::Boolean::New(env, WaitReadable(env, fd, timeoutMs));
+}
+
 }  // namespace tsrun

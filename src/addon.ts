@@ -33,6 +33,8 @@ export interface Addon {
   sendMsg(sock: number, type: number, payload?: Uint8Array): void
   /** Receives one message; null when the peer has closed. timeoutMs -1 waits forever; throws ETIMEDOUT. */
   recvMsg(sock: number, timeoutMs: number): Message | null
+  /** poll(2) for POLLIN (or hang-up) on fd; false after timeoutMs. */
+  waitReadable(fd: number, timeoutMs: number): boolean
   pidfdOpen(pid: number): number
   pidfdSendSignal(pidfd: number, sig: number): void
   /** Waits (on the libuv threadpool) for the process to exit and reaps it. */
