@@ -7,16 +7,18 @@ import type { Resources } from './resources'
 import type { Stats, U64 } from './stats'
 import { detectLayout, ownCgroups } from './detect'
 import { ownCgroupRecord, resolveCgroup } from './path'
-import { checkSystemd, parseSystemdPath } from './systemd'
+import { checkSystemd, parseSystemdPath, SystemdDriver, systemdRecord } from './systemd'
+import type { ScopeUnit } from './systemd-unit'
 import { V1Driver } from './v1'
 import { V2Driver } from './v2'
 
-/** Stored in the state record; enough to find and destroy the cgroup later. */
+/** Stored in the state record; enough to find and destroy the cgroup later.
+ *  `systemd`: the dirs are a systemd unit's (--systemd-cgroup). */
 export type CgroupRecord =
   /** controller → dir (joint hierarchies repeat the dir); '' = the hybrid cgroup2 dir */
-  | { driver: 'v1'; paths: Record<string, string> }
+  | { driver: 'v1'; paths: Record<string, string>; systemd?: ScopeUnit }
   /** mount = the cgroup2 mountpoint (ancestors below it get controllers enabled) */
-  | { driver: 'v2'; mount: string; path: string }
+  | { driver: 'v2'; mount: string; path: string; systemd?: ScopeUnit }
 
 /** '' when the cgroup has no freezer (v1 without a freezer hierarchy). */
 export type FreezerState = 'THAWED' | 'FREEZING' | 'FROZEN' | ''
@@ -28,7 +30,8 @@ export interface CgroupDriver {
   create(resources?: Resources): void
   /** Writes `resources` into the existing cgroup (create and update). */
   set(resources: Resources): void
-  /** Moves `pid` into the cgroup (every hierarchy on v1). */
+  /** Moves `pid` into the cgroup (every hierarchy on v1). The systemd
+   *  driver's first apply after create starts its unit with `pid` in it. */
   apply(pid: number): void
   /** Every pid in the cgroup and its sub-cgroups. */
   pids(): number[]
@@ -47,7 +50,11 @@ export interface CgroupDriver {
 
 /** Where a container's cgroup goes on this host (reads mountinfo and /proc/self/cgroup). */
 export function planCgroup(cgroupsPath: string | undefined, id: string, systemd = false): CgroupRecord {
-  if (systemd) checkSystemd(parseSystemdPath(cgroupsPath, id))
+  if (systemd) {
+    const unit = parseSystemdPath(cgroupsPath, id)
+    checkSystemd(unit)
+    return systemdRecord(unit, detectLayout())
+  }
   return resolveCgroup(cgroupsPath, id, detectLayout(), ownCgroups())
 }
 
@@ -57,5 +64,6 @@ export function ownCgroup(): CgroupRecord {
 }
 
 export function openCgroup(rec: CgroupRecord): CgroupDriver {
-  return rec.driver === 'v2' ? new V2Driver(rec) : new V1Driver(rec)
+  const fs = rec.driver === 'v2' ? new V2Driver(rec) : new V1Driver(rec)
+  return rec.systemd ? new SystemdDriver({ ...rec, systemd: rec.systemd }, fs) : fs
 }

@@ -1,15 +1,19 @@
 // --systemd-cgroup: cgroupsPath is "slice:prefix:name" (runc's specconv),
 // the container's cgroup a transient scope "<prefix>-<name>.scope" in that
-// slice, made by systemd over D-Bus. Parsing and the slice rules are here;
-// systemd itself is checked before any side effect, so without it create
-// fails with one clear line and leaves nothing.
+// slice, made by systemd over D-Bus (systemd-unit.ts). Its directories are
+// where systemd puts the unit, in every hierarchy: systemd makes and joins
+// those it manages, tsrun the rest, and the limits are written through the
+// v1/v2 drivers as without systemd. Without systemd create fails with one
+// clear line before any side effect.
 import * as fs from 'fs'
 import { TsrunError } from '../errors'
+import type { Layout } from './detect'
+import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'
+import type { Resources } from './resources'
+import type { Stats, U64 } from './stats'
+import type { ScopeUnit } from './systemd-unit'
 
-export interface SystemdUnit {
-  slice: string
-  /** the scope's unit name, or a slice when `name` is one */
-  unit: string
+export interface SystemdUnit extends ScopeUnit {
   /** where the unit's cgroup is, below the hierarchy's root: /a.slice/a-b.slice/tsrun-x.scope */
   path: string
 }
@@ -42,15 +46,124 @@ export function expandSlice(slice: string): string {
   return out
 }
 
-/**
- * The systemd driver's cgroup, once systemd is known to run (runc's
- * IsRunningSystemd: /run/systemd/system exists). Creating the transient
- * unit over D-Bus is not part of this build: a host running systemd gets a
- * clear error too, never a cgroup systemd does not know about.
- */
-export function checkSystemd(unit: SystemdUnit): never {
+/** runc's IsRunningSystemd (sd_booted): /run/systemd/system exists. */
+export function checkSystemd(unit: SystemdUnit): void {
   if (!fs.existsSync('/run/systemd/system')) {
     throw new TsrunError('config', `systemd cgroup flag passed, but systemd is not running (no /run/systemd/system): cannot create ${unit.unit} in ${unit.slice}`)
   }
-  throw new TsrunError('config', `systemd cgroup driver: creating transient unit ${unit.unit} over D-Bus is not supported by this build`)
+}
+
+/**
+ * The unit's directories (runc's initPaths / getSubsystemPath): the
+ * hierarchy's mountpoint, the slice's path, the unit — on v1 in every
+ * hierarchy, and on a hybrid host the cgroup2 mount too.
+ */
+export function systemdRecord(unit: SystemdUnit, layout: Layout): CgroupRecord {
+  const systemd: ScopeUnit = { unit: unit.unit, slice: unit.slice }
+  if (layout.mode === 'v2') return { driver: 'v2', mount: layout.unified, path: layout.unified + unit.path, systemd }
+  const paths: Record<string, string> = {}
+  for (const m of layout.mounts) for (const c of m.controllers) paths[c] = m.mountpoint + unit.path
+  if (layout.unified) paths[''] = layout.unified.mountpoint + unit.path
+  return { driver: 'v1', paths, systemd }
+}
+
+/**
+ * The systemd driver wraps the v1/v2 one for the same directories. A scope
+ * cannot start empty, so create() only keeps the resources, and the first
+ * apply() — the init's, the point where the other drivers join it — starts
+ * the unit with the init in it, then makes and joins what systemd did not
+ * and writes the limits. Later apply()s (exec) only join; set() (update)
+ * tells systemd the new limits before writing them.
+ */
+export class SystemdDriver implements CgroupDriver {
+  private pending: Resources | null = null
+
+  constructor(readonly record: CgroupRecord & { systemd: ScopeUnit }, private readonly fsDriver: CgroupDriver) {}
+
+  create(resources: Resources = {}): void {
+    this.pending = resources
+  }
+
+  apply(pid: number): void {
+    if (this.pending === null) return this.fsDriver.apply(pid)
+    const sd = require('./systemd-unit') as typeof import('./systemd-unit')
+    const { props, resources } = sd.unitProperties(this.record.systemd, pid, this.pending, this.record.driver === 'v2')
+    const bus = sd.connectSystemd()
+    // From here on there may be a unit for destroy() to stop.
+    this.pending = null
+    try {
+      sd.startUnit(bus, this.record.systemd.unit, props)
+    } finally {
+      bus.close()
+    }
+    this.fsDriver.create(resources)
+    this.fsDriver.apply(pid)
+  }
+
+  /** update: systemd first, so it keeps the new limits when it re-applies its own (runc's Set). */
+  set(resources: Resources): void {
+    const sd = require('./systemd-unit') as typeof import('./systemd-unit')
+    const limits = sd.resourceProperties(resources, this.record.driver === 'v2')
+    if (limits.props.length > 0) {
+      const bus = sd.connectSystemd()
+      try {
+        sd.setUnitProperties(bus, this.record.systemd.unit, limits.props)
+      } finally {
+        bus.close()
+      }
+    }
+    this.fsDriver.set(limits.resources)
+  }
+
+  pids(): number[] {
+    return this.fsDriver.pids()
+  }
+
+  freeze(): void {
+    this.fsDriver.freeze()
+  }
+
+  thaw(): void {
+    this.fsDriver.thaw()
+  }
+
+  freezerState(): FreezerState {
+    return this.fsDriver.freezerState()
+  }
+
+  killAll(signal: number): void {
+    this.fsDriver.killAll(signal)
+  }
+
+  stats(): Stats {
+    return this.fsDriver.stats()
+  }
+
+  oomKills(): U64 {
+    return this.fsDriver.oomKills()
+  }
+
+  /**
+   * StopUnit (a create that failed before the unit was asked for has none),
+   * then every directory, systemd's leftovers and ours, as runc's Destroy:
+   * removed even when systemd could not be reached, which is then the error.
+   */
+  destroy(): void {
+    let stopErr: unknown = null
+    if (this.pending === null) {
+      const sd = require('./systemd-unit') as typeof import('./systemd-unit')
+      try {
+        const bus = sd.connectSystemd()
+        try {
+          sd.stopUnit(bus, this.record.systemd.unit)
+        } finally {
+          bus.close()
+        }
+      } catch (err) {
+        stopErr = err
+      }
+    }
+    this.fsDriver.destroy()
+    if (stopErr !== null) throw stopErr
+  }
 }
