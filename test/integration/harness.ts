@@ -54,6 +54,8 @@ export class Sandbox {
   readonly bundle: string
   private readonly ids = new Set<string>()
   private calls = 0
+  /** A command every CLI call runs under, e.g. nsenter into a test's mount namespace. */
+  prefix: string[] = []
 
   constructor(t: Test, name: string) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `tsrun-it-${name}-`))
@@ -89,7 +91,7 @@ export class Sandbox {
     const err = path.join(this.dir, `.err-${this.calls++}`)
     const fds = [fs.openSync(out, 'w+'), fs.openSync(err, 'w+')]
     try {
-      const r = spawnSync(...cliArgv(['--root', this.root, ...args]), {
+      const r = spawnSync(...cliArgv(['--root', this.root, ...args], this.prefix), {
         timeout: 60_000, env: cliEnv(), stdio: [opts.input === undefined ? 'ignore' : 'pipe', fds[0], fds[1]], ...opts,
       })
       return { status: r.status, signal: r.signal, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') }
@@ -131,7 +133,7 @@ export class Sandbox {
    * the foreground, signals sent to tsrun, races. `done` settles on exit.
    */
   spawnTsrun(args: string[], opts: SpawnOptions = {}): Running {
-    const child = spawn(...cliArgv(['--root', this.root, ...args]), { env: cliEnv(), ...opts })
+    const child = spawn(...cliArgv(['--root', this.root, ...args], this.prefix), { env: cliEnv(), ...opts })
     let stdout = ''
     let stderr = ''
     child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d })
@@ -167,10 +169,11 @@ export function cliEnv(): NodeJS.ProcessEnv {
  * The command that runs the CLI with `args`: through env -u NODE_OPTIONS,
  * since tap's process-info wraps child_process and puts its loader back into
  * whatever env we pass (each call then took ~160 ms instead of ~40). env
- * execs, so the child's pid is tsrun's.
+ * execs (and so does a `prefix` like nsenter), so the child's pid is tsrun's.
  */
-export function cliArgv(args: string[]): [string, string[]] {
-  return ['/usr/bin/env', ['-u', 'NODE_OPTIONS', CLI, ...args]]
+export function cliArgv(args: string[], prefix: string[] = []): [string, string[]] {
+  const argv = [...prefix, '/usr/bin/env', '-u', 'NODE_OPTIONS', CLI, ...args]
+  return [argv[0], argv.slice(1)]
 }
 
 function mountsUnder(dir: string): string[] {
