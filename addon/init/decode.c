@@ -145,6 +145,7 @@ static const struct field plan_f[] = {
 	R(plan, T_IDMAP, K_REC_LIST, "idmaps", idmaps, idmap_s),
 	F(plan, T_JOINED_UID_MAP, K_STR, "joinedUidMap", joined_uid_map),
 	F(plan, T_JOINED_GID_MAP, K_STR, "joinedGidMap", joined_gid_map),
+	L(plan, T_CGROUP_FD, K_U32_LIST, "cgroupFds", cgroup_fds),
 	F(plan, T_SYNC_RUNTIME, K_BOOL, "syncRuntime", sync_runtime),
 };
 static const struct schema plan_s = SCHEMA(plan, plan_f);

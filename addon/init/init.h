@@ -73,6 +73,7 @@ struct plan {
 	struct plan_mempolicy memory_policy;
 	uint32_t *cpu_affinity; size_t n_cpu_affinity;
 	bool keep_cpu_affinity;
+	uint32_t *cgroup_fds; size_t n_cgroup_fds;
 
 	struct plan_hook *create_hooks; size_t n_create_hooks;
 	struct plan_hook *start_hooks; size_t n_start_hooks;
@@ -115,6 +116,7 @@ int decode_plan(const uint8_t *buf, size_t len, struct plan *p);
 void print_plan_json(const struct plan *p);
 
 /* the steps, in main.c's order */
+int join_cgroups(struct init *in);
 int set_oom_score_adj(struct init *in);
 int prepare_idmapped_mounts(struct init *in);
 int check_joined_maps(const struct plan *p, const char *path);  /* idmap.c */

@@ -24,6 +24,7 @@ struct step_entry { int step; int (*run)(struct init *); };
 /* A new step that acts on the process (not on the container's setup)
  * belongs in exec_steps below as well. */
 static const struct step_entry create_steps[] = {
+	{ STEP_CGROUP, join_cgroups },            /* the fds' owner's rights: while nothing changed */
 	{ STEP_OOM_SCORE_ADJ, set_oom_score_adj }, /* while /proc/self is still ours */
 	/* A host path: opened while we are still the host's root in the host's
 	 * mount ns (a joined mount ns or an unmapped user ns can't reach it). */
@@ -88,6 +89,7 @@ static const struct step_entry create_steps[] = {
  * (runc's setns_init_linux.go). Mounts, devices, hostname and sysctls are
  * the container's already; the exec fifo and hooks are create's. */
 static const struct step_entry exec_steps[] = {
+	{ STEP_CGROUP, join_cgroups },
 	{ STEP_OOM_SCORE_ADJ, set_oom_score_adj },
 	{ STEP_JOIN, join_container },            /* all namespaces but the mount ns */
 	{ STEP_FORK, fork_for_pidns },            /* CHILD_PID, read from the host's /proc */

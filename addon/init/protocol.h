@@ -89,6 +89,9 @@ enum plan_tag {
 	T_EXEC_PIDFD = 60 /* i */, T_EXEC_PID = 61 /* u */, T_EXEC_NS = 62 /* u */,
 	/* 120-149: user namespaces and idmapped mounts */
 	T_IDMAP = 120 /* [{I_}] */, T_JOINED_UID_MAP = 121, T_JOINED_GID_MAP = 122 /* s */,
+	/* v1 `tasks` files, opened by the parent, that the init joins by writing
+	 * "0" (moving only itself skips the kernel's global threadgroup lock) */
+	T_CGROUP_FD = 230 /* [u] */,
 	T_SYNC_RUNTIME = 190 /* b: the parent has work at sync 3 (prestart/createRuntime hooks, netDevices) */,
 };
 enum ns_tag { NS_TYPE = 1 /* u */, NS_PATH = 2 /* s */ };
@@ -143,6 +146,7 @@ enum step {
 	/* after GO the socket is closed: these reach stderr only */
 	STEP_EXEC_FIFO = 47, STEP_START_HOOK = 48, STEP_EXEC = 49, STEP_KEYRING = 50,
 	STEP_IO_PRIORITY = 150, STEP_SCHEDULER = 151, STEP_MEMORY_POLICY = 152, STEP_CPU_AFFINITY = 153,
+	STEP_CGROUP = 230 /* joining the cgroup's v1 hierarchies */,
 	/* exec: joining the running container */
 	STEP_JOIN = 60 /* setns by pidfd */, STEP_JOIN_ROOT = 61 /* its mount ns and root */,
 	STEP_IDMAP = 120 /* making an idmapped mount, while still root on the host */,

@@ -112,6 +112,31 @@ int set_rlimits(struct init *in)
 	return 0;
 }
 
+/* Before anything else, so all the setup runs under the container's
+ * limits (as when the parent moved us). "0" moves only the calling thread,
+ * which the kernel does without its global threadgroup lock; we have one
+ * thread, so that is the whole process. The fds were opened by tsrun: the
+ * kernel checks the opener's credentials, not ours (a new user ns). */
+int join_cgroups(struct init *in)
+{
+	for (size_t i = 0; i < in->p.n_cgroup_fds; i++) {
+		int fd = (int)in->p.cgroup_fds[i];
+		char link[32], path[256];
+		ssize_t n;
+
+		if (write(fd, "0", 1) == 1) {
+			close(fd);
+			continue;
+		}
+		int e = errno;
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, path, sizeof(path) - 1);
+		path[n < 0 ? 0 : n] = 0;
+		return errf(STEP_CGROUP, e, "%s", n < 0 ? "tasks" : path);
+	}
+	return 0;
+}
+
 /* First of all steps, as runc's nsexec does: later our /proc/self files
  * belong to a root we may no longer be (a new user ns, non-dumpable). The
  * score survives fork and exec. */

@@ -30,9 +30,17 @@ export interface CgroupDriver {
   create(resources?: Resources): void
   /** Writes `resources` into the existing cgroup (create and update). */
   set(resources: Resources): void
-  /** Moves `pid` into the cgroup (every hierarchy on v1). The systemd
-   *  driver's first apply after create starts its unit with `pid` in it. */
-  apply(pid: number): void
+  /**
+   * The files a process joins by writing "0" into them itself, v1 `tasks`
+   * (InitPlan.cgroupFds says why); [] on v2, where only a whole process moves.
+   */
+  selfJoinFiles(): string[]
+  /**
+   * Moves `pid` into the cgroup (every hierarchy on v1), less
+   * selfJoinFiles()' when `selfJoined`. The systemd driver's first apply
+   * after create starts its unit with `pid` in it.
+   */
+  apply(pid: number, selfJoined?: boolean): void
   /** Every pid in the cgroup and its sub-cgroups. */
   pids(): number[]
   freeze(): void

@@ -84,8 +84,13 @@ export class SystemdDriver implements CgroupDriver {
     this.pending = resources
   }
 
-  apply(pid: number): void {
-    if (this.pending === null) return this.fsDriver.apply(pid)
+  /** None before the unit exists: its directories are made when it starts. */
+  selfJoinFiles(): string[] {
+    return this.pending === null ? this.fsDriver.selfJoinFiles() : []
+  }
+
+  apply(pid: number, selfJoined = false): void {
+    if (this.pending === null) return this.fsDriver.apply(pid, selfJoined)
     const sd = require('./systemd-unit') as typeof import('./systemd-unit')
     const { props, resources } = sd.unitProperties(this.record.systemd, pid, this.pending, this.record.driver === 'v2')
     const bus = sd.connectSystemd()

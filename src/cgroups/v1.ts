@@ -89,8 +89,15 @@ export class V1Driver implements CgroupDriver {
     return Number(readCgroupFile(dir, 'memory.limit_in_bytes').trim())
   }
 
-  apply(pid: number): void {
-    for (const dir of this.dirs()) writeCgroupFile(dir, 'cgroup.procs', String(pid))
+  selfJoinFiles(): string[] {
+    const unified = this.record.paths['']
+    return this.dirs().filter((d) => d !== unified).map((d) => path.join(d, 'tasks'))
+  }
+
+  apply(pid: number, selfJoined = false): void {
+    const unified = this.record.paths['']
+    const dirs = !selfJoined ? this.dirs() : unified === undefined ? [] : [unified]
+    for (const dir of dirs) writeCgroupFile(dir, 'cgroup.procs', String(pid))
   }
 
   pids(): number[] {

@@ -50,6 +50,10 @@ export class V2Driver implements CgroupDriver {
     for (const w of writes) applyWrite(this.record.path, w)
   }
 
+  selfJoinFiles(): string[] {
+    return []
+  }
+
   apply(pid: number): void {
     writeCgroupFile(this.record.path, 'cgroup.procs', String(pid))
   }

@@ -2,6 +2,7 @@
 // rootless tsrun (runc's rootless cgroup manager) that may not create the
 // cgroup runs the container in its own cgroup instead, unless the config
 // asked for a cgroup it must have: an explicit cgroupsPath or limits.
+import * as fs from 'node:fs'
 import type { Spec } from '../bundle/spec.generated'
 import { withDeviceRules } from '../cgroups/devices'
 import { openCgroup, type CgroupDriver } from '../cgroups/driver'
@@ -29,6 +30,27 @@ export function createCgroup(spec: Spec, rec: StateRecord, rootless: boolean, un
     return null
   }
   return cg
+}
+
+/**
+ * cg's selfJoinFiles, opened for the init to write "0" into
+ * (InitPlan.cgroupFds). The caller closes them once the init has its copies.
+ */
+export function openSelfJoin(cg: CgroupDriver | null): number[] {
+  const fds: number[] = []
+  for (const file of cg?.selfJoinFiles() ?? []) {
+    try {
+      fds.push(fs.openSync(file, fs.constants.O_WRONLY))
+    } catch (err) {
+      closeAll(fds)
+      throw new TsrunError('system', `open ${file}`, { cause: err })
+    }
+  }
+  return fds
+}
+
+export function closeAll(fds: number[]): void {
+  for (const fd of fds) fs.closeSync(fd)
 }
 
 /** Device rules are left out: a rootless container cannot make device nodes anyway. */

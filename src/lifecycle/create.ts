@@ -24,7 +24,7 @@ import {
   type StateRecord,
 } from '../state/store'
 import { validateId } from '../state/id'
-import { createCgroup } from './cgroup'
+import { closeAll, createCgroup, openSelfJoin } from './cgroup'
 import { isRootlessEuid, writeIdMaps } from './idmap'
 import { releaseInit, talkToInit } from './init-channel'
 import { addNotifySocket, hostNotifySocket } from './notify'
@@ -110,7 +110,13 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
       plan.consoleSocketFd = consoleFd
     }
     if (subreaper) addon.setChildSubreaper()
-    const child = addon.spawnInit(initPath, namespaces.cloneFlags, inheritedFds(plan.preserveFds, plan.consoleSocketFd))
+    plan.cgroupFds = openSelfJoin(cg)
+    let child
+    try {
+      child = addon.spawnInit(initPath, namespaces.cloneFlags, [...inheritedFds(plan.preserveFds, plan.consoleSocketFd), ...plan.cgroupFds])
+    } finally {
+      closeAll(plan.cgroupFds)
+    }
     // Fields become -1 once closed on the success path, so the undo never closes a reused fd number.
     const owned = { sock: child.sock, pidfd: child.pidfd }
     undo.push('init process', () => {
@@ -121,7 +127,7 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
     })
     // Recorded at once: a tsrun killed from here on leaves a pid `delete -f` can kill.
     record(g, rec, child.pid)
-    cg?.apply(child.pid)
+    cg?.apply(child.pid, true)
 
     const pid = talkToInit(child, plan, {
       writeUserMaps: () => writeMaps(spec, child.pid),

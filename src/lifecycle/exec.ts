@@ -16,6 +16,7 @@ import { compileExecPlan, execAffinity } from '../plan/exec'
 import { NAMESPACE_FLAGS } from '../plan/constants'
 import { deriveStatus, initAlive } from '../state/status'
 import { EXEC_CONFIG_FILE, containerDir, readState, type StateRecord } from '../state/store'
+import { closeAll, openSelfJoin } from './cgroup'
 import { checkConsole, inheritedFds, recordPidFile, sendPidfd } from './create'
 import { execProcess, subCgroupPaths } from './exec-process'
 import { exitCodeOf, forwardSignals } from './foreground'
@@ -89,13 +90,20 @@ function startProcess(g: GlobalOptions, o: ExecOptions): Started {
     // its parent, the init, exits: to us, to wait for it in the foreground;
     // detached, to whoever reaps for us (the shim is a subreaper).
     if (!o.detach && plan.forkForPidns) addon.setChildSubreaper()
-    const child = addon.spawnInit(initPath, 0, [...inheritedFds(o.preserveFds, consoleFd), initPidfd])
+    const cg = rec.cgroup ? openCgroup(subs.size > 0 ? subCgroup(rec.cgroup, subs) : rec.cgroup) : null
+    plan.cgroupFds = openSelfJoin(cg)
+    let child
+    try {
+      child = addon.spawnInit(initPath, 0, [...inheritedFds(o.preserveFds, consoleFd), initPidfd, ...plan.cgroupFds])
+    } finally {
+      closeAll(plan.cgroupFds)
+    }
     const owned = { pidfd: child.pidfd }
     undo.push('init process', () => { fs.closeSync(child.sock); if (owned.pidfd >= 0) killAndReap(owned.pidfd) })
     // execCPUAffinity.initial: where the process runs until its cgroup
     // (and then `final`, set by the init) decides.
     setInitialAffinity(child.pid, execAffinity(spec, proc).initial)
-    if (rec.cgroup) openCgroup(subs.size > 0 ? subCgroup(rec.cgroup, subs) : rec.cgroup).apply(child.pid)
+    cg?.apply(child.pid, true)
     const pid = talkToInit(child, plan, {
       writeUserMaps: () => { throw new TsrunError('init', 'unexpected id-map request from tsrun-init') },
       childPid: () => {},

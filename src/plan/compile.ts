@@ -99,6 +99,7 @@ export function compilePlan(spec: Spec, o: PlanOptions): CompiledPlan {
     // execCPUAffinity is exec's only (config.md): the init's affinity is reset.
     cpuAffinity: [],
     keepCpuAffinity: false,
+    cgroupFds: [],
     execPidfd: -1,
     execPid: 0,
     execNs: 0,

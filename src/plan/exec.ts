@@ -76,6 +76,7 @@ export function compileExecPlan(spec: Spec, proc: Process, o: ExecPlanOptions): 
     execNs: o.namespaces >>> 0,
     cpuAffinity,
     keepCpuAffinity,
+    cgroupFds: [],
   }
 }
 

@@ -48,7 +48,7 @@ const STEPS = {
   KEYRING: [50, 'session keyring'], JOIN: [60, 'join'], JOIN_ROOT: [61, 'join root'],
   IO_PRIORITY: [150, 'io priority'], SCHEDULER: [151, 'scheduler'], MEMORY_POLICY: [152, 'memory policy'],
   IDMAP: [120, 'idmapped mount'], USERNS_MAPS: [121, 'user namespace'],
-  CPU_AFFINITY: [153, 'cpu affinity'],
+  CPU_AFFINITY: [153, 'cpu affinity'], CGROUP: [230, 'join cgroup'],
 } as const
 type StepKey = keyof typeof STEPS
 /** What failed, in an ERROR report: Step.MOUNT === 13. */
@@ -158,7 +158,7 @@ export const PLAN_SCHEMA: Schema<InitPlan> = {
   ioPriority: [150, 'i32'], scheduler: [151, 'rec', SCHED], memoryPolicy: [152, 'rec', MEMPOLICY],
   idmaps: [120, 'recList', IDMAP], joinedUidMap: [121, 'str'], joinedGidMap: [122, 'str'],
   cpuAffinity: [153, 'u32List'], keepCpuAffinity: [154, 'bool'],
-  syncRuntime: [190, 'bool'],
+  syncRuntime: [190, 'bool'], cgroupFds: [230, 'u32List'],
 }
 
 /**

@@ -198,6 +198,14 @@ export interface InitPlan {
   cpuAffinity: number[]
   /** leave the affinity the kernel gave (exec with only an initial list) */
   keepCpuAffinity: boolean
+  /**
+   * Fds of v1 `tasks` files (opened by tsrun, inherited) that the init
+   * writes "0" into first thing: the caller moving only itself skips the
+   * kernel's global cgroup_threadgroup_rwsem, whose first writer waits out
+   * an RCU grace period (8-20 ms here; a `cgroup.procs` write from the
+   * parent pays it on every create).
+   */
+  cgroupFds: number[]
 
   // --- hooks the init runs itself ---
   createContainerHooks: PlanHook[]

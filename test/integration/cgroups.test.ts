@@ -4,7 +4,9 @@
 // the errno, and leave nothing behind (the sandbox checks).
 import t, { type Test } from 'tap'
 import * as fs from 'node:fs'
-import { Sandbox, results, skipReason, type Config } from './harness'
+import * as path from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { Sandbox, cliArgv, cliEnv, results, skipReason, type Config } from './harness'
 
 const skip = skipReason() ?? (fs.statfsSync('/sys/fs/cgroup').type === 0x63677270 ? 'host is cgroup v2 (see cgroups-v2.test.ts)' : null)
 if (skip) t.plan(0, skip)
@@ -105,6 +107,27 @@ function refused(t: Test, name: string, resources: Config, message: RegExp): voi
   t.equal(r.stderr.trim().split('\n').length, 1, 'one line')
   t.notOk(fs.existsSync(`${s.root}/${id}`), 'no state left')
 }
+
+// The parent moving a pid into a cgroup.procs takes the kernel's global
+// threadgroup lock, whose first writer waits out an RCU grace period: the
+// init joins its v1 hierarchies itself instead (InitPlan.cgroupFds).
+t.test('the init joins every v1 hierarchy by writing "0" into tasks; tsrun writes no pid into a v1 cgroup.procs', async (t) => {
+  const s = new Sandbox(t, 'selfjoin')
+  s.config((c) => { c.process.args = ['true'] })
+  const trace = path.join(s.dir, 'strace')
+  const [cmd, args] = cliArgv(['--root', s.root, 'run', '-b', s.bundle, s.id()])
+  const r = spawnSync('strace', ['-f', '-qq', '-y', '-e', 'trace=write', '-e', 'status=successful', '-o', trace, cmd, ...args],
+    { env: cliEnv(), stdio: 'ignore', timeout: 60_000 })
+  t.equal(r.status, 0, 'run under strace')
+  const writes = fs.readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes('</sys/fs/cgroup/'))
+  const joined = new Set(writes.flatMap((l) => /write\(\d+<\/sys\/fs\/cgroup\/([^/>]+)\/[^>]*\/tasks>, "0", 1\) = 1/.exec(l)?.[1] ?? []))
+  // Every v1 hierarchy mounted under /sys/fs/cgroup (joint ones by their mount's name).
+  const v1 = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .filter((l) => / - cgroup /.test(l)).map((l) => path.basename(l.split(' ')[4]))
+  t.ok(v1.length > 0, `v1 hierarchies: ${v1}`)
+  t.same([...joined].sort(), [...new Set(v1)].sort(), 'joined by the init')
+  t.same(writes.filter((l) => /\/cgroup\.procs>/.test(l) && !l.includes('/sys/fs/cgroup/unified/')), [], 'no pid written into a v1 cgroup.procs')
+})
 
 t.test('bad values: one clear line, nothing left behind', async (t) => {
   refused(t, 'badquota', { cpu: { quota: 10, period: 100000 } },

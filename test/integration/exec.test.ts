@@ -135,7 +135,7 @@ t.test('what exec refuses: exit 255, "exec failed: ...", nothing left behind', a
     ['a negative additional gid', ['true'], ['-g', '-1'], /^tsrun: exec failed: additional-gids must be a positive number -1\n$/],
     ['an unknown capability', ['true'], ['--cap', 'CAP_NOPE'], /^tsrun: exec failed: .*unknown capability "CAP_NOPE"\n$/],
     ['two cgroups without a controller', ['true'], ['--cgroup', 'a', '--cgroup', 'b'], /invalid --cgroup argument: a \(missing <controller>: prefix\)/],
-    ['a missing sub-cgroup', ['true'], ['--cgroup', 'nonexistent'], /^tsrun: exec failed: write "\d+" to .*\/nonexistent\/cgroup\.procs: ENOENT/],
+    ['a missing sub-cgroup', ['true'], ['--cgroup', 'nonexistent'], /^tsrun: exec failed: open .*\/nonexistent\/tasks: ENOENT/],
     ['a tty detached without a console socket', ['true'], ['-t', '-d'], /cannot allocate tty if tsrun will detach without setting console socket/],
     ['a console socket without a tty', ['true'], ['-d', '--console-socket', '/nonexistent.sock'], /cannot use console socket if tsrun will not detach or allocate tty/],
   ]
