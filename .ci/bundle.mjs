@@ -28,6 +28,7 @@ const plainBuiltins = (text) => text.replace(
   /__toESM\(require\("((?:node:)?(?:fs|path|os|util|vm|child_process))"\)\)/g, 'require("$1")')
 
 mkdirSync(dist, { recursive: true })
+await bundleYargs()
 for (const [entry, outfile] of [['main.ts', main], ['boot.ts', boot]]) {
   const result = await build({ ...common, entryPoints: [join(root, 'src', 'cli', entry)], external: ['./validate.generated', 'yargs'] })
   writeFileSync(outfile, plainBuiltins(result.outputFiles[0].text), { mode: 0o755 })
@@ -47,17 +48,15 @@ writeCodeCache(validator, (load, save) => {
 })
 
 /**
- * dist/tsrun: Bun's runtime with the CLI (and the validator, and yargs for
- * help) compiled in as bytecode, from src/cli/standalone.ts. TSRUN_COMPILED
- * tells the code it runs there (src/engine.ts). CommonJS, not ESM: an ES
- * bundle imports every builtin any module names (vm, util, assert, url...)
- * at start, a CommonJS one when the module first runs (measured: --version
- * 10 ms of CPU as ESM, 7 as CommonJS). yargs, an ES module, only uses
- * import.meta for its own path (locale files it does without) and for
- * config `extends`, which tsrun never passes: both are defined away. A
- * compiled Bun program reads .env and bunfig.toml from the working directory
- * by default: a runtime must not, so both are off. The addon and tsrun-init are copied beside it by
- * .ci/postbuild.mjs, after node-gyp.
+ * dist/tsrun: Bun's runtime with the CLI (and the validator) compiled in as
+ * bytecode, from src/cli/standalone.ts. TSRUN_COMPILED tells the code it
+ * runs there (src/engine.ts). CommonJS, not ESM: an ES bundle imports every
+ * builtin any module names (vm, util, assert, url...) at start, a CommonJS
+ * one when the module first runs (measured: --version 10 ms of CPU as ESM,
+ * 7 as CommonJS). A compiled Bun program reads .env and bunfig.toml from the
+ * working directory by default: a runtime must not, so both are off. The
+ * addon and tsrun-init are copied beside it by .ci/postbuild.mjs, after
+ * node-gyp; yargs, for help only, goes beside it here (bundleYargs).
  */
 function compileWithBun() {
   let bun
@@ -68,10 +67,22 @@ function compileWithBun() {
   }
   const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--format=cjs', '--minify-syntax', '--minify-whitespace',
     '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--define', 'TSRUN_COMPILED=true',
-    '--define', 'import.meta.url="file:///$bunfs/root/yargs.mjs"', '--define', 'import.meta.resolve=undefined',
     join(root, 'src', 'cli', 'standalone.ts'), '--outfile', join(dist, 'tsrun')],
   { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`dist/tsrun: bun build failed: ${r.stderr || r.error?.message}`)
+}
+
+/**
+ * dist/tsrun-yargs.cjs: yargs as one CommonJS file, which dist/tsrun's help
+ * requires from beside itself (src/cli/help.ts). yargs, an ES module, only
+ * uses import.meta for its own path (locale files it does without) and for
+ * config `extends`, which tsrun never passes: both are defined away.
+ */
+async function bundleYargs() {
+  await build({
+    ...common, write: true, entryPoints: [createRequire(import.meta.url).resolve('yargs')], outfile: join(dist, 'tsrun-yargs.cjs'),
+    define: { 'import.meta.url': '"file:///tsrun-yargs.cjs"', 'import.meta.resolve': 'undefined' },
+  })
 }
 
 /**

@@ -71,6 +71,9 @@ if (exists(compiled) && hasAddon && hasInit) {
   for (const f of [addon, init]) copyFileSync(f, join(root, 'dist', basename(f)))
 }
 
+// dist/tsrun's help loads it from beside the executable (src/cli/help.ts).
+exists(join(root, 'dist/tsrun-yargs.cjs'))
+
 if (problems.length > 0) {
   for (const p of problems) console.error(`postbuild: ${p.replaceAll(root + '/', '')}`)
   process.exit(1)

@@ -7,7 +7,7 @@
 // "<syscall> <path>: <strerror>". Branch on err.code.
 
 import * as path from 'path'
-import { compiled } from './engine'
+import { besideExecutable, compiled } from './engine'
 import { TsrunError } from './errors'
 
 export interface SpawnResult { pid: number; pidfd: number; sock: number }
@@ -99,10 +99,10 @@ export interface Addon {
 
 // dist/tsrun.js (the bundle) and src/addon.ts (tests) both sit one level below the package root;
 // the compiled dist/tsrun has copies beside it (.ci/postbuild.mjs).
-const release = compiled ? path.dirname(process.execPath) : path.join(__dirname, '..', 'build', 'Release')
-export const addonPath = path.join(release, 'tsrun.node')
+const beside = (file: string) => compiled ? besideExecutable(file) : path.join(__dirname, '..', 'build', 'Release', file)
+export const addonPath = beside('tsrun.node')
 /** The init program spawnInit runs; built next to the addon. */
-export const initPath = path.join(release, 'tsrun-init')
+export const initPath = beside('tsrun-init')
 
 let native: Addon | undefined
 

@@ -2,7 +2,7 @@
 // table.ts. Loaded only when asked for: importing yargs costs tens of ms,
 // which the hot commands never pay (parse.ts does the parsing).
 import { dynamicImport } from '../codecache'
-import { compiled } from '../engine'
+import { besideExecutable, compiled } from '../engine'
 import { stdout } from '../log'
 import type { Command } from './parse'
 import { APP_USAGE, COMMANDS, CommandSpec, FlagSpec, FlagType, GLOBAL_FLAGS, HELP_FLAG, NAME } from './table'
@@ -24,11 +24,11 @@ interface Argv {
 }
 
 // yargs 18 is an ES module: loaded through codecache's real import() on
-// Node; compiled into dist/tsrun by Bun, which sees this import().
+// Node. dist/tsrun loads a CommonJS bundle of it from beside the executable
+// (.ci/bundle.mjs): compiled in, its bytecode cost every command ~0.8 ms.
 type Yargs = { default: (args: string[]) => Argv }
-const importYargs = (): Promise<Yargs> =>
-  // @ts-expect-error yargs ships no types (the slice used is declared above)
-  (compiled ? import('yargs') : dynamicImport('yargs')) as Promise<Yargs>
+const importYargs = async (): Promise<Yargs> =>
+  (compiled ? require(besideExecutable('tsrun-yargs.cjs')) : await dynamicImport('yargs')) as Yargs
 
 const TYPES: Record<FlagType, string> = { bool: 'boolean', string: 'string', number: 'number', stringArray: 'array' }
 

@@ -172,3 +172,19 @@ t.test('the argv go-runc sends: global flags first, -bundle, --bundle=B, --pid-f
   t.equal((JSON.parse(s.tsrun(['state', d]).stdout) as { bundle: string }).bundle, s.bundle, 'bundle = the cwd')
   t.equal(s.tsrun(['delete', '-f', d]).status, 0)
 })
+
+// The compiled dist/tsrun renders help with yargs from a file beside it:
+// the built CLI itself, not the in-process one of test/unit/cli/main.test.ts.
+t.test('help and completion from the built CLI', async (t) => {
+  const s = new Sandbox(t, 'help')
+  const app = cli(s, ['--help'])
+  t.equal(app.status, 0, `--help: ${app.stderr}`)
+  t.match(app.stdout, /^tsrun \[global options\] command \[command options\] \[arguments\.\.\.\]\n/)
+  t.match(app.stdout, /\n +tsrun kill <container-id> \[signal\] +/)
+  const kill = cli(s, ['kill', '--help'])
+  t.equal(kill.status, 0, `kill --help: ${kill.stderr}`)
+  t.match(kill.stdout, /\n +-a, --all +send the specified signal to all processes/)
+  const completion = cli(s, ['completion'])
+  t.equal(completion.status, 0, `completion: ${completion.stderr}`)
+  t.match(completion.stdout, /###-begin-tsrun-completions-###/)
+})
