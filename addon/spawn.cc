@@ -3,7 +3,10 @@
 // unsafe and costs in proportion to its RSS, so we clone with CLONE_VM|
 // CLONE_VFORK: the child borrows our memory for the few instructions until
 // execveat, and we sleep until it has exec'd or died (ARCHITECTURE.md).
+// Given a cgroup2 directory, the child is created in it (clone3 with
+// CLONE_INTO_CGROUP): no moment outside its cgroup, and no cgroup.procs write.
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -27,6 +30,7 @@ struct SpawnArgs {
   std::string initPath;
   int cloneFlags;
   std::vector<int> inheritFds;
+  std::string cgroupDir;  // empty: the child starts in our cgroups
 };
 
 // Everything the child reads is prepared here by the parent: the child runs
@@ -88,29 +92,94 @@ class Stack {
     if (base_ == MAP_FAILED) ThrowErrno(env, errno, "mmap");
   }
   ~Stack() { munmap(base_, kSize); }
+  void* base() const { return base_; }
   void* top() const { return static_cast<char*>(base_) + kSize; }
  private:
   void* base_;
 };
 
-struct Spawned { pid_t pid; int pidfd; };
+struct Spawned { pid_t pid; int pidfd; bool intoCgroup; };
+
+// clone3 returns in the child on the new stack, where no C++ frame of ours
+// exists, so the child's side must be assembly (glibc keeps its clone3
+// wrapper private): align the stack, call fn(arg), exit with its result.
+// rdx (fn) and r8 (arg) survive the syscall; rcx and r11 do not.
+// long tsrun_clone3(clone_args*, size_t, int (*fn)(void*), void* arg): pid or -errno.
+extern "C" long tsrun_clone3(clone_args* args, size_t size, int (*fn)(void*), void* arg);
+asm(R"(
+  .text
+  .globl tsrun_clone3
+  .hidden tsrun_clone3
+  .type tsrun_clone3, @function
+tsrun_clone3:
+  mov %rcx, %r8
+  mov $435, %eax
+  syscall
+  test %rax, %rax
+  jz 1f
+  ret
+1:
+  xor %ebp, %ebp
+  and $-16, %rsp
+  mov %r8, %rdi
+  call *%rdx
+  mov %eax, %edi
+  mov $60, %eax
+  syscall
+  hlt
+  .size tsrun_clone3, .-tsrun_clone3
+)");
+
+// What a kernel without clone3 (ENOSYS, also a seccomp filter's answer for
+// a syscall it does not know), or without CLONE_INTO_CGROUP (5.3-5.6: E2BIG
+// for the larger clone_args, EINVAL for the flag) says. Anything else (EBUSY
+// for a cgroup with controllers in its subtree, EBADF for a v1 directory) is
+// the same refusal a cgroup.procs write would get, and is thrown.
+bool Unsupported(int err) { return err == ENOSYS || err == E2BIG || err == EINVAL; }
+
+// Every signal is blocked around the clone: a Node handler running on the
+// child's side of our shared memory would corrupt the parent. The init
+// unblocks them after exec.
+class SignalsBlocked {
+ public:
+  SignalsBlocked() { sigset_t all; sigfillset(&all); pthread_sigmask(SIG_SETMASK, &all, &old_); }
+  ~SignalsBlocked() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+ private:
+  sigset_t old_;
+};
 
 // Clones and waits (CLONE_VFORK) until the child has exec'd or failed.
-// Every signal is blocked around it: a Node handler running on the child's
-// side of our shared memory would corrupt the parent. The init unblocks
-// them after exec.
 Spawned CloneExec(Napi::Env env, const SpawnArgs& a, ChildCtx* ctx) {
   Stack stack(env);
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
   int pidfd = -1;
-  int flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | a.cloneFlags | SIGCHLD;
-  pid_t pid = clone(ChildMain, stack.top(), flags, ctx, &pidfd);
-  int err = errno;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  uint64_t flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | static_cast<uint32_t>(a.cloneFlags);
+  if (!a.cgroupDir.empty()) {
+    Fd dir(open(a.cgroupDir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (dir.get() < 0) ThrowErrno(env, errno, "open", a.cgroupDir);
+    clone_args args = {};
+    args.flags = flags | CLONE_INTO_CGROUP;
+    args.pidfd = reinterpret_cast<uintptr_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    args.stack = reinterpret_cast<uintptr_t>(stack.base());
+    args.stack_size = Stack::kSize;
+    args.cgroup = static_cast<uint64_t>(dir.get());
+    long pid;
+    {
+      SignalsBlocked blocked;
+      pid = tsrun_clone3(&args, sizeof args, ChildMain, ctx);
+    }
+    if (pid >= 0) return {static_cast<pid_t>(pid), pidfd, true};
+    if (!Unsupported(static_cast<int>(-pid))) ThrowErrno(env, static_cast<int>(-pid), "clone3", a.cgroupDir);
+  }
+  pid_t pid;
+  int err;
+  {
+    SignalsBlocked blocked;
+    pid = clone(ChildMain, stack.top(), static_cast<int>(flags) | SIGCHLD, ctx, &pidfd);
+    err = errno;
+  }
   if (pid < 0) ThrowErrno(env, err, "clone", a.initPath);
-  return {pid, pidfd};
+  return {pid, pidfd, false};
 }
 
 SpawnArgs Unpack(const Napi::CallbackInfo& info) {
@@ -120,6 +189,7 @@ SpawnArgs Unpack(const Napi::CallbackInfo& info) {
   Napi::Array fds = info[2].As<Napi::Array>();
   for (uint32_t i = 0; i < fds.Length(); i++)
     a.inheritFds.push_back(fds.Get(i).As<Napi::Number>().Int32Value());
+  if (info.Length() > 3 && info[3].IsString()) a.cgroupDir = info[3].As<Napi::String>().Utf8Value();
   return a;
 }
 
@@ -158,6 +228,7 @@ Napi::Value SpawnInit(const Napi::CallbackInfo& info) {
   r.Set("pid", s.pid);
   r.Set("pidfd", s.pidfd);
   r.Set("sock", ours.release());
+  r.Set("intoCgroup", s.intoCgroup);
   return r;
 }
 

@@ -10,7 +10,8 @@ import * as path from 'path'
 import { besideExecutable, compiled } from './engine'
 import { TsrunError } from './errors'
 
-export interface SpawnResult { pid: number; pidfd: number; sock: number }
+/** intoCgroup: the child was created in spawnInit's cgroupDir (clone3 CLONE_INTO_CGROUP). */
+export interface SpawnResult { pid: number; pidfd: number; sock: number; intoCgroup: boolean }
 /** How a process ended: exactly one of the two is a number. */
 export interface ExitStatus { code: number | null; signal: number | null }
 /** One init message; `fds` came with it as SCM_RIGHTS (CLOEXEC, the caller closes them). */
@@ -27,8 +28,11 @@ export interface Addon {
    * clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD|cloneFlags); returns once it has exec'd. Only the child's
    * socket end and `inheritFds` survive the exec (the parent's copies stay CLOEXEC). pidfd and sock are CLOEXEC.
    * cloneFlags may not use the low byte (CLONE_NEWTIME is 0x80, clone() reads it as the exit signal): EINVAL.
+   * cgroupDir, a cgroup2 directory: the child is created in it by clone3(CLONE_INTO_CGROUP), or, where the
+   * kernel has no clone3 or no CLONE_INTO_CGROUP (ENOSYS, E2BIG, EINVAL), by clone() in our cgroup
+   * (intoCgroup false: the caller moves it). Any other refusal throws (syscall 'clone3').
    */
-  spawnInit(initPath: string, cloneFlags: number, inheritFds: number[]): SpawnResult
+  spawnInit(initPath: string, cloneFlags: number, inheritFds: number[], cgroupDir?: string): SpawnResult
   /** Sends one SEQPACKET message: u32 LE type + payload. */
   sendMsg(sock: number, type: number, payload?: Uint8Array): void
   /** Receives one message; null when the peer has closed. timeoutMs -1 waits forever; throws ETIMEDOUT. */

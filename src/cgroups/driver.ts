@@ -35,12 +35,16 @@ export interface CgroupDriver {
    * (InitPlan.cgroupFds says why); [] on v2, where only a whole process moves.
    */
   selfJoinFiles(): string[]
+  /** The dir on a cgroup2 hierarchy (v2; the hybrid host's unified dir) a
+   *  process can be created in (clone3 CLONE_INTO_CGROUP), or null. */
+  readonly cgroup2Dir: string | null
   /**
    * Moves `pid` into the cgroup (every hierarchy on v1), less
-   * selfJoinFiles()' when `selfJoined`. The systemd driver's first apply
-   * after create starts its unit with `pid` in it.
+   * selfJoinFiles()' when `selfJoined` and less `joined`, the cgroup2Dir it
+   * was created in. The systemd driver's first apply after create starts its
+   * unit with `pid` in it.
    */
-  apply(pid: number, selfJoined?: boolean): void
+  apply(pid: number, selfJoined?: boolean, joined?: string): void
   /** Every pid in the cgroup and its sub-cgroups. */
   pids(): number[]
   freeze(): void

@@ -77,6 +77,8 @@ export function systemdRecord(unit: SystemdUnit, layout: Layout): CgroupRecord {
  */
 export class SystemdDriver implements CgroupDriver {
   private pending: Resources | null = null
+  /** The unit's dirs exist only once systemd has started it with the init inside. */
+  readonly cgroup2Dir = null
 
   constructor(readonly record: CgroupRecord & { systemd: ScopeUnit }, private readonly fsDriver: CgroupDriver) {}
 

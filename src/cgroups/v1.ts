@@ -41,7 +41,11 @@ function unifiedOffering(controller: string): string | null {
 }
 
 export class V1Driver implements CgroupDriver {
-  constructor(readonly record: Extract<CgroupRecord, { driver: 'v1' }>) {}
+  readonly cgroup2Dir: string | null
+
+  constructor(readonly record: Extract<CgroupRecord, { driver: 'v1' }>) {
+    this.cgroup2Dir = record.paths[''] ?? null
+  }
 
   private dirs(): string[] {
     return [...new Set(Object.values(this.record.paths))]
@@ -94,10 +98,10 @@ export class V1Driver implements CgroupDriver {
     return this.dirs().filter((d) => d !== unified).map((d) => path.join(d, 'tasks'))
   }
 
-  apply(pid: number, selfJoined = false): void {
+  apply(pid: number, selfJoined = false, joined?: string): void {
     const unified = this.record.paths['']
     const dirs = !selfJoined ? this.dirs() : unified === undefined ? [] : [unified]
-    for (const dir of dirs) writeCgroupFile(dir, 'cgroup.procs', String(pid))
+    for (const dir of dirs) if (dir !== joined) writeCgroupFile(dir, 'cgroup.procs', String(pid))
   }
 
   pids(): number[] {

@@ -17,7 +17,11 @@ import { applyWrite, exists, pollUntil, readCgroupFile, readPidsRecursive, remov
 const { SIGKILL } = constants.signals
 
 export class V2Driver implements CgroupDriver {
-  constructor(readonly record: Extract<CgroupRecord, { driver: 'v2' }>) {}
+  readonly cgroup2Dir: string
+
+  constructor(readonly record: Extract<CgroupRecord, { driver: 'v2' }>) {
+    this.cgroup2Dir = record.path
+  }
 
   create(resources: Resources = {}): void {
     const { mount, path: leaf } = this.record
@@ -54,8 +58,8 @@ export class V2Driver implements CgroupDriver {
     return []
   }
 
-  apply(pid: number): void {
-    writeCgroupFile(this.record.path, 'cgroup.procs', String(pid))
+  apply(pid: number, _selfJoined = false, joined?: string): void {
+    if (joined !== this.record.path) writeCgroupFile(this.record.path, 'cgroup.procs', String(pid))
   }
 
   pids(): number[] {

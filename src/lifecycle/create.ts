@@ -111,9 +111,11 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
     }
     if (subreaper) addon.setChildSubreaper()
     plan.cgroupFds = openSelfJoin(cg)
+    // Created in its cgroup2 dir where there is one: no cgroup.procs write there, no moment outside it.
+    const into = cg?.cgroup2Dir ?? undefined
     let child
     try {
-      child = addon.spawnInit(initPath, namespaces.cloneFlags, [...inheritedFds(plan.preserveFds, plan.consoleSocketFd), ...plan.cgroupFds])
+      child = addon.spawnInit(initPath, namespaces.cloneFlags, [...inheritedFds(plan.preserveFds, plan.consoleSocketFd), ...plan.cgroupFds], into)
     } finally {
       closeAll(plan.cgroupFds)
     }
@@ -127,7 +129,7 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
     })
     // Recorded at once: a tsrun killed from here on leaves a pid `delete -f` can kill.
     record(g, rec, child.pid)
-    cg?.apply(child.pid, true)
+    cg?.apply(child.pid, true, child.intoCgroup ? into : undefined)
 
     const pid = talkToInit(child, plan, {
       writeUserMaps: () => writeMaps(spec, child.pid),

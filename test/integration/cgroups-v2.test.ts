@@ -4,10 +4,10 @@
 // /sys/fs/cgroup/unified, where the test looks). Devices are enforced by the
 // BPF program alone: the container's v1 devices cgroup allows everything.
 import t, { type Test } from 'tap'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { CLI, Sandbox, results, skipReason, waitFor, type Result } from './harness'
+import { CLI, Sandbox, cliArgv, results, skipReason, waitFor, type Result } from './harness'
 
 const UNIFIED = '/sys/fs/cgroup/unified'
 const skip = skipReason() ?? (fs.existsSync(path.join(UNIFIED, 'cgroup.procs')) ? null : `no cgroup2 mount at ${UNIFIED}`)
@@ -19,13 +19,15 @@ function v2(s: Sandbox, args: string[], input?: string): Result {
   const err = `${out}.err`
   const fds = [fs.openSync(out, 'w+'), fs.openSync(err, 'w+')]
   try {
-    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec "$@"', 'sh',
-      '/usr/bin/env', '-u', 'NODE_OPTIONS', CLI, '--root', s.root, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', fds[0], fds[1]], input, timeout: 60_000 })
+    const r = spawnSync('unshare', nsArgs(s, args), { stdio: [input === undefined ? 'ignore' : 'pipe', fds[0], fds[1]], input, timeout: 60_000 })
     return { status: r.status, signal: r.signal, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') }
   } finally {
     fds.forEach((fd) => fs.closeSync(fd))
   }
 }
+
+const nsArgs = (s: Sandbox, args: string[]): string[] => ['-m', '--propagation', 'private', 'sh', '-c',
+  'mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec "$@"', 'sh', '/usr/bin/env', '-u', 'NODE_OPTIONS', CLI, '--root', s.root, ...args]
 
 const statusOf = (s: Sandbox, id: string): string => (JSON.parse(v2(s, ['state', id]).stdout || '{}') as { status?: string }).status ?? 'gone'
 
@@ -89,6 +91,71 @@ t.test('device rules are enforced by the BPF program', async (t) => {
   t.equal(res.get('fuse-read'), 'ok', 'read allowed by the rule')
   t.equal(res.get('fuse-write'), 'denied', 'write is not in the rule (root could open it without the program)')
   t.notOk(fs.existsSync(path.join(UNIFIED, id)), 'run removed the cgroup')
+})
+
+/**
+ * `create` run by `argv` under strace -f (clone3 and write calls, fds shown with their paths);
+ * `inspect` sees the created container, then delete -f (by `cli`, in the same layout as `argv`)
+ * ends the traced init and with it strace.
+ */
+async function tracedCreate(t: Test, s: Sandbox, id: string, argv: string[], cli: (args: string[]) => Result, inspect: (pid: number) => void): Promise<string[]> {
+  const status = (): string => (JSON.parse(cli(['state', id]).stdout || '{}') as { status?: string }).status ?? 'gone'
+  const trace = path.join(s.dir, `${id}.strace`)
+  const st = spawn('strace', ['-f', '-y', '-qq', '-e', 'trace=clone3,write', '-e', 'signal=none', '-o', trace, ...argv], { stdio: 'ignore' })
+  let ended = false
+  const done = new Promise((resolve) => st.on('close', () => { ended = true; resolve(null) }))
+  t.teardown(() => { try { st.kill('SIGKILL') } catch { /* ended */ } })
+  // strace ends early only when create failed (a created init keeps it going).
+  await waitFor(() => ended || status() === 'created', 30_000)
+  if (!t.equal(status(), 'created', 'created under strace')) return []
+  inspect((JSON.parse(cli(['state', id]).stdout) as { pid: number }).pid)
+  t.equal(cli(['delete', '-f', id]).status, 0)
+  await done
+  return fs.readFileSync(trace, 'utf8').split('\n')
+}
+
+/** The clone3 that made the init: the one with CLONE_VFORK (glibc starts threads with clone3 too). */
+const initClone = (trace: string[]): string => trace.find((l) => /clone3\(\{flags=[^}]*CLONE_VFORK/.test(l)) ?? ''
+/** Writes of `pid` into a cgroup.procs whose path matches `dir`. */
+const procsWrites = (trace: string[], pid: number, dir: RegExp): string[] => trace.filter((l) => {
+  const m = /write\(\d+<([^>]*)\/cgroup\.procs>, "(\d+)"/.exec(l)
+  return m !== null && dir.test(m[1]) && m[2] === String(pid)
+})
+
+t.test('v2: the init is created in its cgroup (clone3 CLONE_INTO_CGROUP), no cgroup.procs write', async (t) => {
+  const s = new Sandbox(t, 'v2into')
+  s.config((c) => { c.process.args = ['true'] })
+  const id = s.id()
+  let pid = 0
+  const trace = await tracedCreate(t, s, id, ['unshare', ...nsArgs(s, ['create', '-b', s.bundle, id])], (args) => v2(s, args), (p) => {
+    pid = p
+    t.ok(fs.readFileSync(`/proc/${p}/cgroup`, 'utf8').split('\n').includes(`0::/${id}`), 'the init is in <mount>/<id>')
+  })
+  t.match(initClone(trace), /CLONE_INTO_CGROUP.*cgroup=\d+/, 'clone3 carried CLONE_INTO_CGROUP and a cgroup fd')
+  t.same(procsWrites(trace, pid, /./), [], "no write of the init's pid to any cgroup.procs")
+  t.notOk(fs.existsSync(path.join(UNIFIED, id)), 'delete removed the cgroup')
+})
+
+t.test('hybrid: created in the unified dir, no cgroup.procs write at all', async (t) => {
+  const s = new Sandbox(t, 'hybinto')
+  s.config((c) => { c.process.args = ['true'] })
+  const id = s.id()
+  let pid = 0
+  let unified = ''
+  let memory = ''
+  const trace = await tracedCreate(t, s, id, [...cliArgv(['--root', s.root, 'create', '-b', s.bundle, id]).flat()], (args) => s.tsrun(args), (p) => {
+    pid = p
+    const lines = fs.readFileSync(`/proc/${p}/cgroup`, 'utf8').split('\n')
+    unified = lines.find((l) => l.startsWith('0::'))?.slice(3) ?? ''
+    memory = lines.find((l) => /^\d+:memory:/.test(l))?.replace(/^\d+:memory:/, '') ?? ''
+  })
+  t.ok(unified.endsWith(`/${id}`), `the init is in the container's unified dir (${unified})`)
+  t.match(initClone(trace), /CLONE_INTO_CGROUP.*cgroup=\d+/, 'clone3 carried CLONE_INTO_CGROUP and a cgroup fd')
+  t.same(procsWrites(trace, pid, new RegExp(`^${UNIFIED}/`)), [], 'no write of its pid to a unified cgroup.procs')
+  // The v1 hierarchies: joined by the init itself (its "0" into each tasks file), so no write of the pid anywhere.
+  t.same(procsWrites(trace, pid, /./), [], "no write of the init's pid to any cgroup.procs")
+  t.ok(memory.endsWith(`/${id}`), `the init is in its v1 memory cgroup (${memory})`)
+  t.notOk(fs.existsSync(path.join(UNIFIED, unified)), 'delete removed the unified dir')
 })
 
 const pidsOnV2 = !skip && fs.readFileSync(path.join(UNIFIED, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('pids')

@@ -180,3 +180,29 @@ t.test('spawnInit failures name the syscall and leave no child behind', async (t
   const kids = fs.readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
   for (const pid of kids) t.not(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2], 'Z', `child ${pid} is no zombie`)
 })
+
+// The first cgroup2 mount (the hybrid host's /sys/fs/cgroup/unified, or /sys/fs/cgroup on v2).
+const cgroup2 = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+  .map((l) => l.split(' ')).find((f) => f[f.indexOf('-') + 1] === 'cgroup2')?.[4]
+
+t.test('spawnInit with a cgroup2 dir creates the child in it; a non-cgroup2 dir is refused', { skip: !cgroup2 && 'no cgroup2 mount' }, async (t) => {
+  const name = `tsrun-spawn-test-${process.pid}`
+  const cg = path.join(cgroup2!, name)
+  fs.mkdirSync(cg)
+  t.teardown(() => fs.rmdirSync(cg))
+  const r = addon.spawnInit(init, 0, [], cg)
+  try {
+    t.equal(r.intoCgroup, true, 'clone3 CLONE_INTO_CGROUP (Linux 5.7+)')
+    const line = fs.readFileSync(`/proc/${r.pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'))
+    t.equal(line, `0::/${path.relative(cgroup2!, cg)}`, 'born in the cgroup')
+    t.equal(fs.readFileSync(path.join(cg, 'cgroup.procs'), 'utf8').trim(), String(r.pid))
+    exitWith(r, 3)
+    t.same(await addon.waitPidfd(r.pidfd), { code: 3, signal: null }, 'a normal child: runs, exits, is reaped')
+  } finally {
+    fs.closeSync(r.pidfd)
+    fs.closeSync(r.sock)
+  }
+  // EBADF from the kernel: not a cgroup2 directory. Not a reason to fall back.
+  t.throws(() => addon.spawnInit(init, 0, [], dir), { code: 'EBADF', syscall: 'clone3', path: dir })
+  t.throws(() => addon.spawnInit(init, 0, [], path.join(dir, 'missing')), { code: 'ENOENT', syscall: 'open' })
+})
