@@ -7,6 +7,7 @@
       'sources': [
         'addon/addon.cc',
         'addon/bpf.cc',
+        'addon/cgroup-events.cc',
         'addon/fdpass.cc',
         'addon/files.cc',
         'addon/msg.cc',

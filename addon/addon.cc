@@ -35,6 +35,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"seccompFlagsSupported", SeccompFlagsSupported},
       {"schedSetaffinity", SchedSetaffinity},
       {"attachDeviceProgram", AttachDeviceProgram},
+      {"oomEventfd", OomEventfd},
+      {"inotifyModify", InotifyModify},
+      {"awaitEvent", AwaitEvent},
   };
   for (const auto& e : table) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
   return exports;

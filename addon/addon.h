@@ -44,6 +44,10 @@ Napi::Value SeccompVersion(const Napi::CallbackInfo& info);
 Napi::Value SeccompFlagsSupported(const Napi::CallbackInfo& info);
 // bpf.cc
 Napi::Value AttachDeviceProgram(const Napi::CallbackInfo& info);
+// cgroup-events.cc
+Napi::Value OomEventfd(const Napi::CallbackInfo& info);
+Napi::Value InotifyModify(const Napi::CallbackInfo& info);
+Napi::Value AwaitEvent(const Napi::CallbackInfo& info);
 // netdev.cc
 Napi::Value MoveNetDevice(const Napi::CallbackInfo& info);
 

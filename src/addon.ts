@@ -81,6 +81,18 @@ export interface Addon {
    * refuses throws with `rule`, its index.
    */
   seccompCompile(profile: SeccompProfile): Buffer
+  /**
+   * An eventfd (non-blocking, CLOEXEC) registered through dir/cgroup.event_control for dir/memory.oom_control
+   * (cgroup v1): signalled on each OOM in the memory cgroup at dir, and when the cgroup is removed.
+   */
+  oomEventfd(dir: string): number
+  /** An inotify fd (non-blocking, CLOEXEC) with an IN_MODIFY watch on each path (cgroup2's *.events files). */
+  inotifyModify(paths: string[]): number
+  /**
+   * Waits on the libuv threadpool until fd is readable ("event", fd drained), the process behind pidfd has
+   * exited ("exit"), or timeoutMs passed ("timeout"; -1 waits forever). fd -1: only exit or timeout.
+   */
+  awaitEvent(fd: number, pidfd: number, timeoutMs: number): Promise<'event' | 'exit' | 'timeout'>
   /** libseccomp's version, e.g. "2.5.4". */
   seccompVersion(): string
   /**

@@ -4,7 +4,8 @@
 // Nothing here imports lifecycle, bundle or state.
 
 import type { Resources } from './resources'
-import type { Stats, U64 } from './stats'
+import type { OomWatch } from './oom-watch'
+import type { Stats } from './stats'
 import { detectLayout, ownCgroups } from './detect'
 import { ownCgroupRecord, resolveCgroup } from './path'
 import { checkSystemd, parseSystemdPath, SystemdDriver, systemdRecord } from './systemd'
@@ -54,8 +55,8 @@ export interface CgroupDriver {
   killAll(signal: number): void
   /** Usage counters, in runc's events shape. */
   stats(): Stats
-  /** How many processes the OOM killer killed in the cgroup so far. */
-  oomKills(): U64
+  /** Starts watching for OOM events (runc's notifyOnOOM); the caller closes it. */
+  watchOom(): OomWatch
   /** rmdir everything, retrying on EBUSY; already gone is fine. */
   destroy(): void
 }

@@ -103,8 +103,3 @@ function lines(dir: string, file: string): string[] {
 function words(dir: string, file: string): string[] {
   return lines(dir, file).join(' ').split(/\s+/).filter(Boolean)
 }
-
-/** The memory controller's OOM kill count (memory.oom_control's oom_kill, Linux 4.13+). */
-export function oomKillsV1(paths: Record<string, string>): U64 {
-  return paths.memory ? readKeyed(paths.memory, 'memory.oom_control').oom_kill ?? 0n : 0n
-}

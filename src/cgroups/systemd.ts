@@ -10,7 +10,8 @@ import { TsrunError } from '../errors'
 import type { Layout } from './detect'
 import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'
 import type { Resources } from './resources'
-import type { Stats, U64 } from './stats'
+import type { OomWatch } from './oom-watch'
+import type { Stats } from './stats'
 import type { ScopeUnit } from './systemd-unit'
 
 export interface SystemdUnit extends ScopeUnit {
@@ -146,8 +147,8 @@ export class SystemdDriver implements CgroupDriver {
     return this.fsDriver.stats()
   }
 
-  oomKills(): U64 {
-    return this.fsDriver.oomKills()
+  watchOom(): OomWatch {
+    return this.fsDriver.watchOom()
   }
 
   /**

@@ -8,8 +8,9 @@ import { TsrunError } from '../errors'
 import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'
 import { detectLayout } from './detect'
 import type { CgroupWrite, Resources } from './resources'
-import type { Stats, U64 } from './stats'
-import { oomKillsV1, statsV1 } from './stats-v1'
+import { watchOomV1, type OomWatch } from './oom-watch'
+import type { Stats } from './stats'
+import { statsV1 } from './stats-v1'
 import { V2Driver } from './v2'
 import { v1Writes } from './writes-v1'
 import { applyWrite, exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
@@ -142,8 +143,8 @@ export class V1Driver implements CgroupDriver {
     return statsV1(this.record.paths)
   }
 
-  oomKills(): U64 {
-    return oomKillsV1(this.record.paths)
+  watchOom(): OomWatch {
+    return watchOomV1(this.record.paths.memory)
   }
 
   destroy(): void {

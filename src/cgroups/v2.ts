@@ -9,8 +9,9 @@ import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'
 import { emulate } from './devices'
 import { deviceProgram } from './devices-bpf'
 import type { Resources } from './resources'
-import type { Stats, U64 } from './stats'
-import { oomKillsV2, statsV2 } from './stats-v2'
+import { watchOomV2, type OomWatch } from './oom-watch'
+import type { Stats } from './stats'
+import { statsV2 } from './stats-v2'
 import { v2Writes } from './writes-v2'
 import { applyWrite, exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
 
@@ -99,8 +100,8 @@ export class V2Driver implements CgroupDriver {
     return statsV2(this.record.path)
   }
 
-  oomKills(): U64 {
-    return oomKillsV2(this.record.path)
+  watchOom(): OomWatch {
+    return watchOomV2(this.record.path)
   }
 
   destroy(): void {

@@ -7,7 +7,7 @@ import t, { type Test } from 'tap'
 import { spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { CLI, Sandbox, cliArgv, results, skipReason, waitFor, type Result } from './harness'
+import { CLI, Sandbox, blockedInPoll, cliArgv, results, skipReason, waitFor, type Result } from './harness'
 
 const UNIFIED = '/sys/fs/cgroup/unified'
 const skip = skipReason() ?? (fs.existsSync(path.join(UNIFIED, 'cgroup.procs')) ? null : `no cgroup2 mount at ${UNIFIED}`)
@@ -28,6 +28,17 @@ function v2(s: Sandbox, args: string[], input?: string): Result {
 
 const nsArgs = (s: Sandbox, args: string[]): string[] => ['-m', '--propagation', 'private', 'sh', '-c',
   'mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec "$@"', 'sh', '/usr/bin/env', '-u', 'NODE_OPTIONS', CLI, '--root', s.root, ...args]
+
+/** v2() started in the background (unshare, sh and env each exec the next: the pid ends up tsrun's). */
+function v2Spawn(s: Sandbox, args: string[]): { pid: number; done: Promise<Result> } {
+  const child = spawn('unshare', nsArgs(s, args), { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+  const done = new Promise<Result>((resolve) => child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr })))
+  return { pid: child.pid!, done }
+}
 
 const statusOf = (s: Sandbox, id: string): string => (JSON.parse(v2(s, ['state', id]).stdout || '{}') as { status?: string }).status ?? 'gone'
 
@@ -63,8 +74,19 @@ t.test('a container in its own cgroup2 directory: join, pause, ps, events, kill 
   const data = (JSON.parse(ev.stdout) as { data: { cpu: { usage: { total: number } } } }).data
   t.ok(data.cpu.usage.total > 0, 'cpu usage from cpu.stat')
 
+  // Streaming: inotify on cgroup.events (this mount has no memory controller,
+  // so no memory.events to watch and no OOM to see); ends with the container.
+  const stream = v2Spawn(s, ['events', '--interval', '1h', id])
+  t.teardown(() => { try { process.kill(stream.pid, 'SIGKILL') } catch { /* ended */ } })
+  const waiting = (): boolean => {
+    const p = blockedInPoll(stream.pid)
+    return p !== null && p.fds.join(' ') === 'anon_inode:inotify anon_inode:[pidfd]' && p.timeoutMs > 60_000
+  }
+  t.ok(await waitFor(waiting), 'events waits on inotify and the pidfd, not on a timer')
+
   t.equal(v2(s, ['kill', '--all', id, 'KILL']).status, 0)
   t.ok(await waitFor(() => statusOf(s, id) === 'stopped'), 'cgroup.kill stopped everything')
+  t.same(await stream.done, { status: 0, signal: null, stdout: '', stderr: '' }, 'events ended with the container, an hour before its first stats')
   t.equal(v2(s, ['delete', id]).status, 0)
   t.notOk(fs.existsSync(dir), 'delete removed the cgroup')
 })

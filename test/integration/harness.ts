@@ -35,6 +35,33 @@ export interface Result { status: number | null; signal: NodeJS.Signals | null; 
 /** A CLI call started by spawnTsrun; `output()` is its stdout so far. */
 export interface Running { child: ChildProcess; done: Promise<Result>; output: () => string }
 
+/**
+ * What a thread of process `pid` is blocked on in poll(2) (x86_64 syscall 7, read from
+ * /proc/PID/task/TID/syscall): each pollfd's /proc fd link ('' for -1) and the timeout in ms;
+ * null when no thread is in poll. The pollfd array is read from /proc/PID/mem (we are root).
+ */
+export function blockedInPoll(pid: number): { fds: string[]; timeoutMs: number } | null {
+  let tids: string[]
+  try { tids = fs.readdirSync(`/proc/${pid}/task`) } catch { return null }
+  for (const tid of tids) {
+    let f: string[]
+    try { f = fs.readFileSync(`/proc/${pid}/task/${tid}/syscall`, 'utf8').trim().split(' ') } catch { continue }
+    if (f[0] !== '7') continue
+    const [ptr, nfds, timeout] = f.slice(1, 4).map((x) => BigInt(x))
+    const buf = Buffer.alloc(8 * Number(nfds))
+    try {
+      const mem = fs.openSync(`/proc/${pid}/mem`, 'r')
+      try { fs.readSync(mem, buf, 0, buf.length, Number(ptr)) } finally { fs.closeSync(mem) }
+    } catch {
+      continue // the thread left poll (or the process ended) meanwhile
+    }
+    const link = (fd: number): string => { try { return fd < 0 ? '' : fs.readlinkSync(`/proc/${pid}/fd/${fd}`) } catch { return '?' } }
+    const fds = Array.from({ length: Number(nfds) }, (_, i) => link(buf.readInt32LE(8 * i)))
+    return { fds, timeoutMs: Number(BigInt.asIntN(32, timeout)) }
+  }
+  return null
+}
+
 /** Polls `cond` every 20 ms until it returns true; false after `timeoutMs`. */
 export async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<boolean> {
   const end = Date.now() + timeoutMs

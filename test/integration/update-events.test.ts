@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { Sandbox, skipReason, statePid, waitFor } from './harness'
+import { Sandbox, blockedInPoll, skipReason, statePid, waitFor } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
@@ -93,7 +93,7 @@ t.test('update changes the limits; events --stats shows them', async (t) => {
   t.equal(s.tsrun(['delete', id]).status, 0)
 })
 
-t.test('events streams stats and reports an OOM kill', async (t) => {
+t.test('events streams stats and reports an OOM kill when the kernel signals it', async (t) => {
   const s = new Sandbox(t, 'oom')
   const shared = path.join(s.dir, 'shared')
   fs.mkdirSync(shared)
@@ -107,17 +107,30 @@ t.test('events streams stats and reports an OOM kill', async (t) => {
   const id = s.id()
   runDetached(t, s, id)
   const ev = s.spawnTsrun(['events', '--interval', '100ms', id])
-  t.teardown(() => ev.child.kill('SIGKILL'))
-  const lines = (): StatsEvent[] => ev.output().split('\n').filter(Boolean).map((l) => JSON.parse(l) as StatsEvent)
+  // A stats time an hour away: only a notification can make this one print the OOM record now.
+  const hourly = s.spawnTsrun(['events', '--interval', '1h', id])
+  t.teardown(() => { ev.child.kill('SIGKILL'); hourly.child.kill('SIGKILL') })
+  const lines = (r = ev): StatsEvent[] => r.output().split('\n').filter(Boolean).map((l) => JSON.parse(l) as StatsEvent)
   t.ok(await waitFor(() => lines().length >= 1), 'a stats record every interval')
   t.equal(lines()[0].type, 'stats')
+  // Its wait: poll on the eventfd registered for memory.oom_control and the init's pidfd, for up to the hour.
+  const waiting = (): boolean => {
+    const p = blockedInPoll(hourly.child.pid!)
+    return p !== null && p.fds.join(' ') === 'anon_inode:[eventfd] anon_inode:[pidfd]' && p.timeoutMs > 60_000
+  }
+  t.ok(await waitFor(waiting), 'the hourly events waits on an eventfd and the pidfd, not on a timer')
   fs.writeFileSync(path.join(shared, 'go'), '')
   t.ok(await waitFor(() => lines().some((e) => e.type === 'oom')), 'the OOM kill is reported')
   t.same(lines().find((e) => e.type === 'oom'), { type: 'oom', id }, "runc's oom record: no data")
+  t.ok(await waitFor(() => lines(hourly).length > 0), 'the hourly events reports it too')
+  t.same(lines(hourly)[0], { type: 'oom', id }, 'an oom record, no stats before it')
 
   t.equal(s.tsrun(['delete', '-f', id]).status, 0)
-  const done = await ev.done
-  t.equal(done.status, 0, 'events ends once the container is gone')
+  for (const r of [ev, hourly]) {
+    const done = await r.done
+    t.same([done.status, done.stderr], [0, ''], 'events ends once the container is gone')
+  }
+  t.ok(lines(hourly).every((e) => e.type === 'oom'), 'no stats record from the hourly events')
 })
 
 t.test('kill --all and delete -f stop a forking workload and leave nothing', async (t) => {
