@@ -2,6 +2,8 @@
 // facility (an LSM, resctrl) are refused before any side effect when it is
 // missing, with runc's words where runc has them.
 import { existsSync, readFileSync } from 'node:fs'
+import { checkIntelRdt } from '../resctrl/group'
+import { resctrlRoot } from '../resctrl/mount'
 import { type Check, configError } from './check'
 import type { Spec } from './spec.generated'
 
@@ -18,15 +20,6 @@ export function apparmorEnabled(): boolean {
 /** SELinux is on: selinuxfs is mounted where go-selinux looks for it first. */
 export function selinuxEnabled(): boolean {
   return existsSync('/sys/fs/selinux/enforce')
-}
-
-/** A resctrl filesystem is mounted in our mount namespace (config-linux.md IntelRdt). */
-export function resctrlMounted(): boolean {
-  try {
-    return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => / - resctrl /.test(l))
-  } catch {
-    return false
-  }
 }
 
 // runc fails inside its init ("unable to apply apparmor profile: ... write
@@ -47,12 +40,14 @@ export const selinux: Check = (spec) => {
 }
 
 // config-linux.md: without a mounted resctrl the runtime MUST generate an
-// error. tsrun does not drive resctrl, so where it is mounted the field is
-// refused too rather than silently ignored.
+// error. Where it is mounted, runc's checks of what this resctrl offers.
 export const intelRdt: Check = (spec) => {
-  if (!spec.linux?.intelRdt) return
-  if (!resctrlMounted()) throw configError('/linux/intelRdt', 'intelRdt is specified in config, but Intel RDT is not enabled (no resctrl filesystem is mounted)')
-  throw configError('/linux/intelRdt', 'intelRdt is not supported by tsrun')
+  const rdt = spec.linux?.intelRdt
+  if (!rdt) return
+  const root = resctrlRoot()
+  if (root === null) throw configError('/linux/intelRdt', 'intelRdt is specified in config, but Intel RDT is not enabled (no resctrl filesystem is mounted)')
+  const bad = checkIntelRdt(root, rdt)
+  if (bad) throw configError(`/linux/intelRdt/${bad.field}`, bad.message)
 }
 
 /**

@@ -91,8 +91,9 @@ function sorted<T>(m: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
-/** One `events` record as runc's json.Encoder writes it (key order and omitempty of types.Event). */
-export function eventJson(type: string, id: string, s?: Stats): string {
+/** One `events` record as runc's json.Encoder writes it (key order and omitempty of types.Event);
+ *  `intelRdt` is the container's resctrl part (src/resctrl/stats.ts), runc's {} without a group. */
+export function eventJson(type: string, id: string, s?: Stats, intelRdt: Record<string, unknown> = {}): string {
   const nz = (v: U64): boolean => v !== 0n
   const omit = (o: Record<string, unknown>): Record<string, unknown> =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => !(v === 0n || v === '' || (Array.isArray(v) && v.length === 0))))
@@ -117,7 +118,7 @@ export function eventJson(type: string, id: string, s?: Stats): string {
     pids: omit({ ...s.pids }),
     blkio: omit({ ioServiceBytesRecursive: blk(s.blkio.ioServiceBytesRecursive), ioServicedRecursive: blk(s.blkio.ioServicedRecursive) }),
     hugetlb: Object.fromEntries(Object.entries(sorted(s.hugetlb)).map(([k, h]) => [k, { ...omit({ usage: h.usage, max: h.max }), failcnt: h.failcnt }])),
-    intel_rdt: {},
+    intel_rdt: intelRdt,
     network_interfaces: null,
   }
   const json = JSON.stringify({ type, id, ...(data ? { data } : {}) }, (_, v: unknown) => (typeof v === 'bigint' ? `\u0000${v}` : v))

@@ -68,8 +68,8 @@ export function features(): Features {
       seccomp: seccompFeatures(),
       apparmor: { enabled: false },
       selinux: { enabled: false },
-      // No resctrl driver: intelRdt is refused (src/bundle/checks-host.ts).
-      intelRdt: { enabled: false },
+      // What tsrun implements, as runc says it (src/resctrl); a host without resctrl refuses the field at create.
+      intelRdt: { enabled: true, schemata: true, monitoring: true },
       memoryPolicy: {
         modes: ['MPOL_DEFAULT', 'MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_WEIGHTED_INTERLEAVE', 'MPOL_PREFERRED',
           'MPOL_PREFERRED_MANY', 'MPOL_LOCAL'],

@@ -17,6 +17,7 @@ import { warn } from '../log'
 import { compileHooks, compilePlan } from '../plan/compile'
 import { compileEnv } from '../plan/env'
 import type { InitPlan } from '../plan/types'
+import { joinGroup } from '../resctrl/group'
 import { lockContainer } from '../state/lock'
 import { procStartTime } from '../state/status'
 import {
@@ -26,6 +27,7 @@ import {
 import { validateId } from '../state/id'
 import { closeAll, createCgroup, openSelfJoin } from './cgroup'
 import { isRootlessEuid, writeIdMaps } from './idmap'
+import { createRdtGroup, planRdt } from './intelrdt'
 import { releaseInit, talkToInit } from './init-channel'
 import { addNotifySocket, hostNotifySocket } from './notify'
 import { moveNetDevices } from './netdevices'
@@ -75,11 +77,13 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
   let plan = compiled.plan
   warnings.forEach(warn)
   passListenFds(plan)
+  const intelRdt = planRdt(spec, o.id)
   const rec: StateRecord = {
     id: o.id, pid: 0, startTime: '', bundle: bundle.bundle, rootfs: bundle.rootfs,
     created: nowRfc3339Nano(), owner: '', annotations: spec.annotations ?? {}, status: 'creating', cgroup,
     hooks: { poststart: compileHooks(spec.hooks?.poststart), poststop: compileHooks(spec.hooks?.poststop) },
     ...(spec.process ? {} : { noProcess: true }),
+    ...(intelRdt ? { intelRdt } : {}),
   }
 
   const undo = new Rollback()
@@ -101,6 +105,7 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
       // "cgroup" mounts then show the cgroups the container stays in: ours.
       plan = planFor(ownCgroup()).plan
     }
+    createRdtGroup(spec, rec, undo, () => writeState(g.root, rec))
 
     if (o.consoleSocket) {
       const fd = addon.connectUnix(o.consoleSocket)
@@ -130,6 +135,8 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
     // Recorded at once: a tsrun killed from here on leaves a pid `delete -f` can kill.
     record(g, rec, child.pid)
     cg?.apply(child.pid, true, child.intoCgroup ? into : undefined)
+    // runc's order: the cgroup, then resctrl; the init is still waiting for its plan.
+    if (rec.intelRdt) joinGroup(rec.intelRdt, child.pid)
 
     const pid = talkToInit(child, plan, {
       writeUserMaps: () => writeMaps(spec, child.pid),

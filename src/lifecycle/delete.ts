@@ -7,6 +7,7 @@ import { addon } from '../addon'
 import { openCgroup } from '../cgroups/driver'
 import { TsrunError, wrap } from '../errors'
 import { runHooks } from '../hooks/run'
+import { removeGroup } from '../resctrl/group'
 import { warn } from '../log'
 import { lockContainer, type ContainerLock } from '../state/lock'
 import { deriveStatus, initAlive } from '../state/status'
@@ -52,7 +53,7 @@ export function remove(g: GlobalOptions, o: { id: string; force: boolean }): voi
   }
 }
 
-/** Kill everything still running, then remove the cgroup, then the state. */
+/** Kill everything still running, then remove the cgroup and resctrl group, then the state. */
 function destroy(g: GlobalOptions, rec: StateRecord): void {
   const cg = rec.cgroup ? openCgroup(rec.cgroup) : null
   if (cg) cg.killAll(SIGKILL)
@@ -70,5 +71,6 @@ function destroy(g: GlobalOptions, rec: StateRecord): void {
     }
   }
   if (cg) cg.destroy()
+  if (rec.intelRdt) removeGroup(rec.intelRdt, false)
   removeContainerDir(g.root, rec.id)
 }

@@ -10,6 +10,7 @@ import { addon } from '../addon'
 import { openCgroup, type CgroupDriver } from '../cgroups/driver'
 import { eventJson } from '../cgroups/stats'
 import { TsrunError, wrap } from '../errors'
+import { rdtStats } from '../resctrl/stats'
 import { stdout } from '../log'
 import { deriveStatus } from '../state/status'
 import { readState, type StateRecord } from '../state/store'
@@ -25,12 +26,12 @@ export async function events(g: GlobalOptions, o: { id: string; stats: boolean; 
     if (!rec.cgroup) throw new TsrunError('state', 'container has no cgroup')
     const cg = openCgroup(rec.cgroup)
     if (o.stats) {
-      stdout(eventJson('stats', o.id, cg.stats()) + '\n')
+      stdout(statsJson(o.id, cg, rec) + '\n')
       return
     }
     const pidfd = initPidfd(g, rec)
     try {
-      await stream(cg, pidfd, o)
+      await stream(cg, rec, pidfd, o)
     } finally {
       fs.closeSync(pidfd)
     }
@@ -39,7 +40,7 @@ export async function events(g: GlobalOptions, o: { id: string; stats: boolean; 
   }
 }
 
-async function stream(cg: CgroupDriver, pidfd: number, o: { id: string; intervalMs: number }): Promise<void> {
+async function stream(cg: CgroupDriver, rec: StateRecord, pidfd: number, o: { id: string; intervalMs: number }): Promise<void> {
   const watch = cg.watchOom()
   try {
     let nextStats = Date.now() + o.intervalMs
@@ -52,7 +53,7 @@ async function stream(cg: CgroupDriver, pidfd: number, o: { id: string; interval
         if (gone) return
       }
       if (Date.now() >= nextStats) {
-        stdout(eventJson('stats', o.id, cg.stats()) + '\n')
+        stdout(statsJson(o.id, cg, rec) + '\n')
         nextStats += o.intervalMs
       }
     }
@@ -76,3 +77,7 @@ function initPidfd(g: GlobalOptions, rec: StateRecord): number {
 }
 
 const notRunning = (id: string): TsrunError => new TsrunError('state', `container with id ${id} is not running`)
+
+function statsJson(id: string, cg: CgroupDriver, rec: StateRecord): string {
+  return eventJson('stats', id, cg.stats(), rec.intelRdt ? rdtStats(rec.intelRdt) : {})
+}

@@ -17,6 +17,7 @@ import { NAMESPACE_FLAGS } from '../plan/constants'
 import { deriveStatus, initAlive } from '../state/status'
 import { EXEC_CONFIG_FILE, containerDir, readState, type StateRecord } from '../state/store'
 import { closeAll, openSelfJoin } from './cgroup'
+import { joinRdtForExec } from './intelrdt'
 import { checkConsole, inheritedFds, recordPidFile, sendPidfd } from './create'
 import { execProcess, subCgroupPaths } from './exec-process'
 import { exitCodeOf, forwardSignals } from './foreground'
@@ -104,6 +105,7 @@ function startProcess(g: GlobalOptions, o: ExecOptions): Started {
     // (and then `final`, set by the init) decides.
     setInitialAffinity(child.pid, execAffinity(spec, proc).initial)
     cg?.apply(child.pid, true)
+    joinRdtForExec(rec, child.pid)
     const pid = talkToInit(child, plan, {
       writeUserMaps: () => { throw new TsrunError('init', 'unexpected id-map request from tsrun-init') },
       childPid: () => {},

@@ -8,6 +8,7 @@ import * as path from 'path'
 import { TsrunError } from '../errors'
 import type { Hook } from '../hooks/run'
 import type { CgroupRecord } from '../cgroups/driver'
+import type { RdtRecord } from '../resctrl/group'
 import { validateId } from './id'
 
 export const DEFAULT_ROOT = '/run/tsrun'
@@ -36,6 +37,8 @@ export interface StateRecord {
   /** where the container's cgroup lives; written before the cgroup is made so
    *  delete can always find it (runc #3591) */
   cgroup: CgroupRecord | null
+  /** linux.intelRdt's resctrl group, recorded (like cgroup) before it is made */
+  intelRdt?: RdtRecord
   /** hooks run after create, kept here so start/delete work when the bundle is gone */
   hooks: { poststart: Hook[]; poststop: Hook[] }
   /** config.json had no process: the container can be created, never started */

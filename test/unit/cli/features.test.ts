@@ -29,6 +29,7 @@ t.test('features content', async (t) => {
   t.equal(CAP_NAMES[40], 'CAP_CHECKPOINT_RESTORE')
   t.same(f.linux!.apparmor, { enabled: false })
   t.same(f.linux!.selinux, { enabled: false })
+  t.same(f.linux!.intelRdt, { enabled: true, schemata: true, monitoring: true }, 'what tsrun implements, as runc reports it')
   const sc = f.linux!.seccomp!
   t.equal(sc.actions!.length, 9, 'every action, SCMP_ACT_NOTIFY included')
   t.same(sc.operators, ['SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_LE', 'SCMP_CMP_LT', 'SCMP_CMP_MASKED_EQ', 'SCMP_CMP_NE'])
