@@ -3,9 +3,13 @@
 // JSON (then the other flags are ignored); otherwise each flag sets one
 // value. Like runc, only the values update can change are taken (memory,
 // cpu, pids, blkio weight, unified); devices are never touched.
+// --l3-cache-schema and --mem-bw-schema rewrite those schemata lines of
+// the container's resctrl group.
 import * as fs from 'node:fs'
 import type { LinuxResources } from '../bundle/spec.generated'
 import { TsrunError } from '../errors'
+import { checkUpdate } from '../resctrl/group'
+import { resctrlRoot } from '../resctrl/mount'
 import { warn } from '../log'
 import { type CommandContext, UsageError } from './parse'
 import type { FlagValues } from './table'
@@ -13,11 +17,12 @@ import { ramInBytes } from './units'
 
 export async function command({ g, flags, args }: CommandContext): Promise<void> {
   const resources = flags.resources ? fromJson(flags.resources as string) : fromFlags(flags)
-  if (flags['l3-cache-schema'] || flags['mem-bw-schema']) {
-    throw new TsrunError('config', 'Intel RDT is not supported by tsrun')
-  }
+  const rdt = pick({ l3CacheSchema: (flags['l3-cache-schema'] as string) || undefined, memBwSchema: (flags['mem-bw-schema'] as string) || undefined })
+  // What this host's resctrl offers is known before any container is looked at.
+  const refused = Object.keys(rdt).length > 0 ? checkUpdate(resctrlRoot(), rdt) : null
+  if (refused) throw new TsrunError('config', refused)
   const { update } = require('../lifecycle') as typeof import('../lifecycle')
-  await update(g, { id: args[0], resources })
+  await update(g, { id: args[0], resources, rdt })
 }
 
 function fromJson(file: string): LinuxResources {

@@ -65,7 +65,7 @@ function errnoCode(err: unknown): string {
 }
 
 /** Runs `act` under the container lock with its live status and cgroup. */
-export function withCgroup(g: GlobalOptions, id: string, op: string, act: (status: LiveStatus, cg: CgroupDriver) => void): void {
+export function withCgroup(g: GlobalOptions, id: string, op: string, act: (status: LiveStatus, cg: CgroupDriver, rec: StateRecord) => void): void {
   try {
     const lock = lockContainer(g.root, id)
     try {
@@ -73,7 +73,7 @@ export function withCgroup(g: GlobalOptions, id: string, op: string, act: (statu
       const status = deriveStatus(g.root, rec)
       // Only a rootless container without cgroup access has none (lifecycle/cgroup.ts).
       if (!rec.cgroup) throw new TsrunError('state', 'container has no cgroup of its own (rootless, without cgroup access)')
-      act(status, openCgroup(rec.cgroup))
+      act(status, openCgroup(rec.cgroup), rec)
     } finally {
       lock.release()
     }

@@ -106,8 +106,9 @@ export async function psTable(o: { id: string; pids: number[]; psArgs: string[] 
   return (require('./ps') as typeof import('./ps')).psTable(o.id, o.pids, o.psArgs)
 }
 
-export async function update(g: GlobalOptions, o: { id: string; resources: import('../bundle/spec.generated').LinuxResources }): Promise<void> {
-  return (require('./update') as typeof import('./update')).update(g, o.id, o.resources)
+export async function update(g: GlobalOptions, o: { id: string; resources: import('../bundle/spec.generated').LinuxResources;
+  rdt: import('../bundle/spec.generated').LinuxIntelRdt }): Promise<void> {
+  return (require('./update') as typeof import('./update')).update(g, o.id, o.resources, o.rdt)
 }
 
 export async function events(g: GlobalOptions, o: { id: string; stats: boolean; intervalMs: number }): Promise<void> {
