@@ -4,7 +4,6 @@
 // saves compiling it on every call. Kept tiny: it is compiled every time.
 // NODE_EXTRA_CA_CERTS is dropped because Node reads that file at startup on every call.
 import * as path from 'path'
-import { warmForCommand } from '../cgroups/warm'
 import { requireCached } from '../codecache'
 
 // One short call never runs long enough for optimized code to pay back its
@@ -13,5 +12,4 @@ import { requireCached } from '../codecache'
 // reject them. The #! line passes it: loading the v8 module to set it costs
 // ~2 ms (it pulls in streams); only `node dist/tsrun.js` pays that.
 if (!process.execArgv.includes('--no-opt')) (require('v8') as typeof import('v8')).setFlagsFromString('--no-opt')
-warmForCommand(process.argv)
 requireCached(path.join(__dirname, 'tsrun-main.js'))

@@ -1,7 +1,4 @@
 // The entry of dist/tsrun, the executable Bun compiles from these sources
 // (.ci/bundle.mjs): boot.ts's job without the V8 code cache and flags, which
 // are Node's (Bun's --bytecode build stands in for the cache).
-import { warmForCommand } from '../cgroups/warm'
-
-warmForCommand(process.argv)
 require('./main')

@@ -93,9 +93,11 @@ function startProcess(g: GlobalOptions, o: ExecOptions): Started {
     if (!o.detach && plan.forkForPidns) addon.setChildSubreaper()
     const cg = rec.cgroup ? openCgroup(subs.size > 0 ? subCgroup(rec.cgroup, subs) : rec.cgroup) : null
     plan.cgroupFds = openSelfJoin(cg)
+    // As create's init: born in its cgroup2 dir, no cgroup.procs write there.
+    const into = cg?.cgroup2Dir ?? undefined
     let child
     try {
-      child = addon.spawnInit(initPath, 0, [...inheritedFds(o.preserveFds, consoleFd), initPidfd, ...plan.cgroupFds])
+      child = addon.spawnInit(initPath, 0, [...inheritedFds(o.preserveFds, consoleFd), initPidfd, ...plan.cgroupFds], into)
     } finally {
       closeAll(plan.cgroupFds)
     }
@@ -104,7 +106,7 @@ function startProcess(g: GlobalOptions, o: ExecOptions): Started {
     // execCPUAffinity.initial: where the process runs until its cgroup
     // (and then `final`, set by the init) decides.
     setInitialAffinity(child.pid, execAffinity(spec, proc).initial)
-    cg?.apply(child.pid, true)
+    cg?.apply(child.pid, true, child.intoCgroup ? into : undefined)
     joinRdtForExec(rec, child.pid)
     const pid = talkToInit(child, plan, {
       writeUserMaps: () => { throw new TsrunError('init', 'unexpected id-map request from tsrun-init') },
