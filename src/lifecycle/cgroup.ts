@@ -11,6 +11,7 @@ import { lockContainer } from '../state/lock'
 import { deriveStatus, type LiveStatus } from '../state/status'
 import { readState } from '../state/store'
 import type { StateRecord } from '../state/store'
+import type { SpawnResult } from '../addon'
 import type { GlobalOptions } from './index'
 import type { Rollback } from './rollback'
 
@@ -33,24 +34,38 @@ export function createCgroup(spec: Spec, rec: StateRecord, rootless: boolean, un
 }
 
 /**
- * cg's selfJoinFiles, opened for the init to write "0" into
- * (InitPlan.cgroupFds). The caller closes them once the init has its copies.
+ * Starts a tsrun-init (`spawn` calls addon.spawnInit with the fds it is
+ * given and `into`) so that it never runs outside cg: born in cg's cgroup2
+ * dir (CLONE_INTO_CGROUP) where there is one, and joining each v1 hierarchy
+ * itself by writing "0" into the `tasks` fds it gets as plan.cgroupFds. No
+ * whole process is moved, so no call waits on the kernel's threadgroup lock.
+ * `join` places the child where the kernel could not at clone; call it once
+ * the child's undo is registered.
  */
-export function openSelfJoin(cg: CgroupDriver | null): number[] {
+export function spawnInCgroup(cg: CgroupDriver | null, plan: { cgroupFds: number[] },
+  spawn: (fds: number[], into: string | undefined) => SpawnResult): { child: SpawnResult; join: () => void } {
+  plan.cgroupFds = openSelfJoin(cg)
+  const into = cg?.cgroup2Dir ?? undefined
+  let child: SpawnResult
+  try {
+    child = spawn(plan.cgroupFds, into)
+  } finally {
+    for (const fd of plan.cgroupFds) fs.closeSync(fd)
+  }
+  return { child, join: () => cg?.apply(child.pid, true, child.intoCgroup ? into : undefined) }
+}
+
+function openSelfJoin(cg: CgroupDriver | null): number[] {
   const fds: number[] = []
   for (const file of cg?.selfJoinFiles() ?? []) {
     try {
       fds.push(fs.openSync(file, fs.constants.O_WRONLY))
     } catch (err) {
-      closeAll(fds)
+      for (const fd of fds) fs.closeSync(fd)
       throw new TsrunError('system', `open ${file}`, { cause: err })
     }
   }
   return fds
-}
-
-export function closeAll(fds: number[]): void {
-  for (const fd of fds) fs.closeSync(fd)
 }
 
 /** Device rules are left out: a rootless container cannot make device nodes anyway. */

@@ -25,7 +25,7 @@ import {
   type StateRecord,
 } from '../state/store'
 import { validateId } from '../state/id'
-import { closeAll, createCgroup, openSelfJoin } from './cgroup'
+import { createCgroup, spawnInCgroup } from './cgroup'
 import { isRootlessEuid, writeIdMaps } from './idmap'
 import { createRdtGroup, planRdt } from './intelrdt'
 import { releaseInit, talkToInit } from './init-channel'
@@ -115,15 +115,8 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
       plan.consoleSocketFd = consoleFd
     }
     if (subreaper) addon.setChildSubreaper()
-    plan.cgroupFds = openSelfJoin(cg)
-    // Created in its cgroup2 dir where there is one: no cgroup.procs write there, no moment outside it.
-    const into = cg?.cgroup2Dir ?? undefined
-    let child
-    try {
-      child = addon.spawnInit(initPath, namespaces.cloneFlags, [...inheritedFds(plan.preserveFds, plan.consoleSocketFd), ...plan.cgroupFds], into)
-    } finally {
-      closeAll(plan.cgroupFds)
-    }
+    const { child, join } = spawnInCgroup(cg, plan, (fds, into) =>
+      addon.spawnInit(initPath, namespaces.cloneFlags, [...inheritedFds(plan.preserveFds, plan.consoleSocketFd), ...fds], into))
     // Fields become -1 once closed on the success path, so the undo never closes a reused fd number.
     const owned = { sock: child.sock, pidfd: child.pidfd }
     undo.push('init process', () => {
@@ -134,7 +127,7 @@ export function createContainer(g: GlobalOptions, o: CreateOptions, subreaper: b
     })
     // Recorded at once: a tsrun killed from here on leaves a pid `delete -f` can kill.
     record(g, rec, child.pid)
-    cg?.apply(child.pid, true, child.intoCgroup ? into : undefined)
+    join()
     // runc's order: the cgroup, then resctrl; the init is still waiting for its plan.
     if (rec.intelRdt) joinGroup(rec.intelRdt, child.pid)
 

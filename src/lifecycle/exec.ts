@@ -16,7 +16,7 @@ import { compileExecPlan, execAffinity } from '../plan/exec'
 import { NAMESPACE_FLAGS } from '../plan/constants'
 import { deriveStatus, initAlive } from '../state/status'
 import { EXEC_CONFIG_FILE, containerDir, readState, type StateRecord } from '../state/store'
-import { closeAll, openSelfJoin } from './cgroup'
+import { spawnInCgroup } from './cgroup'
 import { joinRdtForExec } from './intelrdt'
 import { checkConsole, inheritedFds, recordPidFile, sendPidfd } from './create'
 import { execProcess, subCgroupPaths } from './exec-process'
@@ -92,21 +92,14 @@ function startProcess(g: GlobalOptions, o: ExecOptions): Started {
     // detached, to whoever reaps for us (the shim is a subreaper).
     if (!o.detach && plan.forkForPidns) addon.setChildSubreaper()
     const cg = rec.cgroup ? openCgroup(subs.size > 0 ? subCgroup(rec.cgroup, subs) : rec.cgroup) : null
-    plan.cgroupFds = openSelfJoin(cg)
-    // As create's init: born in its cgroup2 dir, no cgroup.procs write there.
-    const into = cg?.cgroup2Dir ?? undefined
-    let child
-    try {
-      child = addon.spawnInit(initPath, 0, [...inheritedFds(o.preserveFds, consoleFd), initPidfd, ...plan.cgroupFds], into)
-    } finally {
-      closeAll(plan.cgroupFds)
-    }
+    const { child, join } = spawnInCgroup(cg, plan, (fds, into) =>
+      addon.spawnInit(initPath, 0, [...inheritedFds(o.preserveFds, consoleFd), initPidfd, ...fds], into))
     const owned = { pidfd: child.pidfd }
     undo.push('init process', () => { fs.closeSync(child.sock); if (owned.pidfd >= 0) killAndReap(owned.pidfd) })
     // execCPUAffinity.initial: where the process runs until its cgroup
     // (and then `final`, set by the init) decides.
     setInitialAffinity(child.pid, execAffinity(spec, proc).initial)
-    cg?.apply(child.pid, true, child.intoCgroup ? into : undefined)
+    join()
     joinRdtForExec(rec, child.pid)
     const pid = talkToInit(child, plan, {
       writeUserMaps: () => { throw new TsrunError('init', 'unexpected id-map request from tsrun-init') },
