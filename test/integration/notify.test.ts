@@ -65,15 +65,21 @@ function setup(t: Test, name: string) {
   return { s, host, out: () => out, done }
 }
 
-/** The CLI with NOTIFY_SOCKET set; stdio on files (the container keeps them). */
+/**
+ * The CLI with NOTIFY_SOCKET set; stdout and stderr on files: a detached
+ * container keeps them, and spawnSync would wait for a pipe to close.
+ */
 function withNotify(s: Sandbox, host: string, args: string[]) {
   const out = fs.openSync(path.join(s.dir, 'cli.out'), 'w')
+  const errFile = path.join(s.dir, 'cli.err')
+  const err = fs.openSync(errFile, 'w')
   try {
     const r = spawnSync(...cliArgv(['--root', s.root, ...args]),
-      { env: { ...cliEnv(), NOTIFY_SOCKET: host }, stdio: ['ignore', out, 'pipe'], encoding: 'utf8', timeout: 60_000 })
-    return { status: r.status, stderr: r.stderr }
+      { env: { ...cliEnv(), NOTIFY_SOCKET: host }, stdio: ['ignore', out, err], timeout: 60_000 })
+    return { status: r.status, stderr: fs.readFileSync(errFile, 'utf8') }
   } finally {
     fs.closeSync(out)
+    fs.closeSync(err)
   }
 }
 
