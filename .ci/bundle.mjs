@@ -59,7 +59,11 @@ writeCodeCache(validator, (load, save) => {
  * addon and tsrun-init are copied beside it by .ci/postbuild.mjs, after
  * node-gyp; yargs, for help only, goes beside it here (bundleYargs).
  *
- * Two start-up settings, both measured with `run` of /bin/true:
+ * Three start-up settings, measured with `run` of /bin/true and `state`:
+ * - Identifiers are minified too: every call pays for the size of the
+ *   source compiled in before any of it runs (measured: a build without the
+ *   command modules starts 0.5 ms sooner), and short names cut 70 kB of it
+ *   (-0.2 ms). Error text never relies on a function's name.
  * - The JIT's tier-up thresholds are scaled up 1000 times. A tsrun call is
  *   over in milliseconds, before compiled code could pay for itself, and on
  *   two cores the JIT threads' work competed with the call (-2 ms, -4 ms of
@@ -80,7 +84,7 @@ function compileWithBun() {
   }
   const out = join(dist, 'tsrun')
   const compile = (extra) => {
-    const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--format=cjs', '--minify-syntax', '--minify-whitespace',
+    const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--format=cjs', '--minify',
       '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--compile-jit-policy=1000',
       '--define', 'TSRUN_COMPILED=true', ...extra, join(root, 'src', 'cli', 'standalone.ts'), '--outfile', out],
     { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
