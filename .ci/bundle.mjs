@@ -5,9 +5,12 @@
 // file instead of ~40 saves their resolution, reads and wrappers (measured:
 // `state` -3 ms). The config validator stays a separate file beside it
 // (dist/validate.generated.js), loaded only by the commands that read a
-// config. Both get a V8 code cache (<file>c, see src/codecache.ts).
-import { build } from 'esbuild'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+// config. Both get a V8 code cache (<file>c, see src/codecache.ts) and are
+// minified: Node reads, decodes and hashes the whole source on every call
+// before the cache applies (measured: `state` -1.1 ms at 150 kB instead of
+// 255 kB).
+import { build, transform } from 'esbuild'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -30,16 +33,18 @@ const plainBuiltins = (text) => text.replace(
 
 mkdirSync(dist, { recursive: true })
 await bundleYargs()
+// After plainBuiltins, which needs esbuild's own helper names.
+const minified = async (text) => (await transform(text, { minify: true, format: 'cjs', target: 'node20' })).code
 for (const [entry, outfile] of [['main.ts', main], ['boot.ts', boot]]) {
   const result = await build({ ...common, entryPoints: [join(root, 'src', 'cli', entry)], external: ['./validate.generated', 'yargs'] })
-  writeFileSync(outfile, plainBuiltins(result.outputFiles[0].text), { mode: 0o755 })
+  writeFileSync(outfile, await minified(plainBuiltins(result.outputFiles[0].text)), { mode: 0o755 })
 }
 chmodSync(boot, 0o755)
 writeMainCache()
 compileWithBun()
 
 const validator = join(dist, 'validate.generated.js')
-copyFileSync(join(root, 'src', 'bundle', 'validate.generated.js'), validator)
+writeFileSync(validator, await minified(readFileSync(join(root, 'src', 'bundle', 'validate.generated.js'), 'utf8')))
 writeCodeCache(validator, (load, save) => {
   const m = load()
   const config = JSON.parse(readFileSync(join(root, 'bundles', 'busybox', 'config.json'), 'utf8'))
