@@ -1,7 +1,7 @@
 // cgroup v2 (unified) driver: one directory; controllers must be enabled in
 // every ancestor's cgroup.subtree_control before the leaf can use them.
 
-import { constants } from 'os'
+import { SIGKILL } from '../signals'
 import * as fs from 'fs'
 import * as path from 'path'
 import { TsrunError } from '../errors'
@@ -15,7 +15,6 @@ import { statsV2 } from './stats-v2'
 import { v2Writes } from './writes-v2'
 import { applyWrite, exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
 
-const { SIGKILL } = constants.signals
 
 export class V2Driver implements CgroupDriver {
   readonly cgroup2Dir: string

@@ -3,7 +3,7 @@
 // to judge; otherwise a name, case-insensitive, with or without "SIG", from
 // the 31 classic signals golang.org/x/sys/unix knows (no SIGIOT, SIGPOLL or
 // SIGRTMIN+n, which runc rejects too).
-import { constants } from 'os'
+import { SIGNALS } from '../signals'
 import { UsageError } from './parse'
 import { goQuote } from './json'
 
@@ -17,7 +17,7 @@ const INT32_MAX = 2 ** 31 - 1
 
 /** Signal number for `raw`; undefined (argument absent) is SIGTERM. */
 export function parseSignal(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return constants.signals.SIGTERM
+  if (raw === undefined || raw === '') return SIGNALS.SIGTERM
   if (/^[+-]?[0-9]+$/.test(raw)) {
     const n = Number(raw)
     // Go would pass any int64 on to kill(2); an int outside the kernel's range is not a signal.
@@ -25,7 +25,7 @@ export function parseSignal(raw: string | undefined): number {
   } else {
     const upper = raw.toUpperCase()
     const name = upper.startsWith('SIG') ? upper.slice(3) : upper
-    const num = (constants.signals as Record<string, number | undefined>)['SIG' + name]
+    const num = (SIGNALS as Record<string, number | undefined>)['SIG' + name]
     if (NAMES.has(name) && num !== undefined) return num
   }
   throw new UsageError(`unknown signal ${goQuote(raw)}`)

@@ -1,7 +1,7 @@
 // delete: remove a stopped container (or, with -f, kill it first): its
 // processes, cgroup and state, then run poststop hooks. Deleting an id that
 // does not exist with -f succeeds quietly (containerd and docker rely on it).
-import { constants } from 'os'
+import { SIGKILL } from '../signals'
 import * as fs from 'node:fs'
 import { addon } from '../addon'
 import { openCgroup } from '../cgroups/driver'
@@ -16,7 +16,6 @@ import { hookState } from './oci-state'
 import { killAndReap } from './process'
 import type { GlobalOptions } from './index'
 
-const { SIGKILL } = constants.signals
 
 export function remove(g: GlobalOptions, o: { id: string; force: boolean }): void {
   let lock: ContainerLock

@@ -1,10 +1,10 @@
 // Waiting in the foreground (run, exec): the signals tsrun gets go to the
 // process, and its end becomes tsrun's exit code.
-import * as os from 'node:os'
 import { addon, type ExitStatus } from '../addon'
+import { SIGNALS } from '../signals'
 
 /** What a shell's Ctrl-C, a service manager's stop and friends deliver to tsrun. */
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH']
+const FORWARDED: (keyof typeof SIGNALS & NodeJS.Signals)[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH']
 
 /**
  * Forwards FORWARDED to the process behind pidfd until the returned stop()
@@ -13,10 +13,10 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
  * event loop, so never before the caller's synchronous work is done.
  */
 export function forwardSignals(pidfd: number, onWinch?: () => void): () => void {
-  const forward = (sig: NodeJS.Signals): void => {
+  const forward = (sig: (typeof FORWARDED)[number]): void => {
     if (sig === 'SIGWINCH' && onWinch) return onWinch()
     try {
-      addon.pidfdSendSignal(pidfd, os.constants.signals[sig])
+      addon.pidfdSendSignal(pidfd, SIGNALS[sig])
     } catch { /* already gone: the wait returns */ }
   }
   for (const s of FORWARDED) process.on(s, forward)

@@ -1,6 +1,6 @@
 // kill: signal the container's init through a pidfd (never a recycled pid),
 // or with --all every process in its cgroup.
-import { constants } from 'os'
+import { SIGKILL } from '../signals'
 import * as fs from 'node:fs'
 import { addon } from '../addon'
 import { openCgroup } from '../cgroups/driver'
@@ -9,7 +9,6 @@ import { deriveStatus, initAlive } from '../state/status'
 import { readState } from '../state/store'
 import type { GlobalOptions } from './index'
 
-const { SIGKILL } = constants.signals
 
 export function kill(g: GlobalOptions, o: { id: string; signal: number; all: boolean }): void {
   try {

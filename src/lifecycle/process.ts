@@ -1,13 +1,12 @@
 // Signalling and reaping the container's processes through pidfds, so a
 // recycled pid is never signalled by mistake.
-import { constants } from 'os'
+import { SIGKILL } from '../signals'
 import * as fs from 'node:fs'
 import { addon } from '../addon'
 import { sleepMs } from '../sleep'
 import { procStat } from '../state/status'
 import type { Rollback } from './rollback'
 
-const { SIGKILL } = constants.signals
 
 /**
  * True once the process behind pidfd has exited. Signal 0 fails with ESRCH

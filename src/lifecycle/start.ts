@@ -1,7 +1,7 @@
 // start: open the exec fifo for reading, which releases the init blocked on
 // it, then run poststart hooks. The wait also watches the init's pidfd, so a
 // dead init is reported instead of hanging (runc's awaitFifoOpen).
-import { constants } from 'os'
+import { SIGKILL } from '../signals'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { addon } from '../addon'
@@ -16,7 +16,6 @@ import { bindNotifySocket, forwardReady } from './notify'
 import { hookState } from './oci-state'
 import type { GlobalOptions } from './index'
 
-const { SIGKILL } = constants.signals
 
 /** runc 1.1.5's messages for a start in the wrong state. */
 function notStartable(status: string): TsrunError {
