@@ -15,7 +15,6 @@ import { statsV2 } from './stats-v2'
 import { v2Writes } from './writes-v2'
 import { applyWrite, exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
 
-
 export class V2Driver implements CgroupDriver {
   readonly cgroup2Dir: string
 

@@ -50,7 +50,7 @@ export function spawnInCgroup(cg: CgroupDriver | null, plan: { cgroupFds: number
   try {
     child = spawn(plan.cgroupFds, into)
   } finally {
-    for (const fd of plan.cgroupFds) fs.closeSync(fd)
+    closeAll(plan.cgroupFds)
   }
   return { child, join: () => cg?.apply(child.pid, true, child.intoCgroup ? into : undefined) }
 }
@@ -61,11 +61,15 @@ function openSelfJoin(cg: CgroupDriver | null): number[] {
     try {
       fds.push(fs.openSync(file, fs.constants.O_WRONLY))
     } catch (err) {
-      for (const fd of fds) fs.closeSync(fd)
+      closeAll(fds)
       throw new TsrunError('system', `open ${file}`, { cause: err })
     }
   }
   return fds
+}
+
+function closeAll(fds: number[]): void {
+  for (const fd of fds) fs.closeSync(fd)
 }
 
 /** Device rules are left out: a rootless container cannot make device nodes anyway. */

@@ -16,7 +16,6 @@ import { hookState } from './oci-state'
 import { killAndReap } from './process'
 import type { GlobalOptions } from './index'
 
-
 export function remove(g: GlobalOptions, o: { id: string; force: boolean }): void {
   let lock: ContainerLock
   try {

@@ -9,7 +9,6 @@ import { deriveStatus, initAlive } from '../state/status'
 import { readState } from '../state/store'
 import type { GlobalOptions } from './index'
 
-
 export function kill(g: GlobalOptions, o: { id: string; signal: number; all: boolean }): void {
   try {
     const rec = readState(g.root, o.id)

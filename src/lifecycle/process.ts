@@ -7,7 +7,6 @@ import { sleepMs } from '../sleep'
 import { procStat } from '../state/status'
 import type { Rollback } from './rollback'
 
-
 /**
  * True once the process behind pidfd has exited. Signal 0 fails with ESRCH
  * only once the process is reaped; a zombie that is not our child waits for

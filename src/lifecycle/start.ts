@@ -16,7 +16,6 @@ import { bindNotifySocket, forwardReady } from './notify'
 import { hookState } from './oci-state'
 import type { GlobalOptions } from './index'
 
-
 /** runc 1.1.5's messages for a start in the wrong state. */
 function notStartable(status: string): TsrunError {
   if (status === 'stopped') return new TsrunError('state', 'cannot start a container that has stopped')
