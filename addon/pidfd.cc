@@ -5,10 +5,13 @@ extern "C" {
 #include <sys/pidfd.h>
 }
 #include <sched.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <vector>
 
 #include "addon.h"
 #include "errors.h"
@@ -52,6 +55,40 @@ class WaitWorker : public Napi::AsyncWorker {
 
 int IntArg(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int32Value(); }
 
+// Signal forwarding in the foreground without the event loop: the handler
+// passes each signal on by itself (pidfd_send_signal is a bare syscall, so
+// async-signal-safe) while the main thread blocks in waitid. It is set with
+// sigaction, so whichever thread the kernel picks runs it. Until released
+// (the process has started) signals are held in a mask, as runc buffers
+// them: the init must not get them before it execs the process.
+volatile sig_atomic_t forwardTo = -1;
+volatile sig_atomic_t released = 0;
+uint64_t held = 0;  // bit N: signal N arrived and is not sent yet
+struct Saved { int sig; struct sigaction old; };
+std::vector<Saved> saved;
+
+// Each held signal is sent once: the exchange hands every bit to one caller.
+void SendHeld() {
+  uint64_t bits = __atomic_exchange_n(&held, 0, __ATOMIC_SEQ_CST);
+  for (int sig = 1; sig < 64; sig++)
+    if (bits & (1ULL << sig)) pidfd_send_signal(forwardTo, sig, nullptr, 0);  // ESRCH once gone: the wait returns
+}
+
+void Forward(int sig) {
+  int e = errno;
+  __atomic_fetch_or(&held, 1ULL << sig, __ATOMIC_SEQ_CST);
+  if (released) SendHeld();
+  errno = e;
+}
+
+void RestoreSignals() {
+  for (const Saved& s : saved) sigaction(s.sig, &s.old, nullptr);
+  saved.clear();
+  released = 0;
+  forwardTo = -1;
+  held = 0;
+}
+
 }  // namespace
 
 Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
@@ -72,6 +109,49 @@ Napi::Value WaitPidfd(const Napi::CallbackInfo& info) {
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
+}
+
+Napi::Value WaitPidfdSync(const Napi::CallbackInfo& info) {
+  siginfo_t si = {};
+  if (RetryEintr([&] { return waitid(P_PIDFD, IntArg(info, 0), &si, WEXITED); }) < 0)
+    ThrowErrno(info.Env(), errno, "waitid");
+  return ExitStatus(info.Env(), si);
+}
+
+Napi::Value ForwardSignals(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RestoreSignals();
+  forwardTo = IntArg(info, 0);
+  Napi::Array sigs = info[1].As<Napi::Array>();
+  struct sigaction sa = {};
+  sa.sa_handler = Forward;
+  sa.sa_flags = SA_RESTART;
+  sigfillset(&sa.sa_mask);
+  for (uint32_t i = 0; i < sigs.Length(); i++) {
+    Saved s = {sigs.Get(i).As<Napi::Number>().Int32Value(), {}};
+    if (s.sig <= 0 || s.sig >= 64) {
+      RestoreSignals();
+      ThrowErrno(env, EINVAL, "sigaction", std::to_string(s.sig));
+    }
+    if (sigaction(s.sig, &sa, &s.old) < 0) {
+      int err = errno;
+      RestoreSignals();
+      ThrowErrno(env, err, "sigaction", std::to_string(s.sig));
+    }
+    saved.push_back(s);
+  }
+  return env.Undefined();
+}
+
+Napi::Value ReleaseSignals(const Napi::CallbackInfo& info) {
+  released = 1;
+  SendHeld();
+  return info.Env().Undefined();
+}
+
+Napi::Value StopForwarding(const Napi::CallbackInfo& info) {
+  RestoreSignals();
+  return info.Env().Undefined();
 }
 
 Napi::Value ReapPidfd(const Napi::CallbackInfo& info) {

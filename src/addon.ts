@@ -44,6 +44,16 @@ export interface Addon {
   pidfdSendSignal(pidfd: number, sig: number): void
   /** Waits (on the libuv threadpool) for the process to exit and reaps it. */
   waitPidfd(pidfd: number): Promise<ExitStatus>
+  /** Waits on this thread for the process to exit and reaps it: for a wait with nothing else to do. */
+  waitPidfdSync(pidfd: number): ExitStatus
+  /**
+   * Until stopForwarding(), each of `signals` (1..63) tsrun gets is sent on to the process behind
+   * pidfd by a native handler (so also while this thread blocks): held until releaseSignals(), then
+   * at once. The previous dispositions are kept and restored.
+   */
+  forwardSignals(pidfd: number, signals: number[]): void
+  releaseSignals(): void
+  stopForwarding(): void
   /** Reaps the process if it has exited; null while it runs. */
   reapPidfd(pidfd: number): ExitStatus | null
   setChildSubreaper(): void

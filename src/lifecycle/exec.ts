@@ -20,7 +20,7 @@ import { spawnInCgroup } from './cgroup'
 import { joinRdtForExec } from './intelrdt'
 import { checkConsole, inheritedFds, recordPidFile, sendPidfd } from './create'
 import { execProcess, subCgroupPaths } from './exec-process'
-import { exitCodeOf, forwardSignals } from './foreground'
+import { exitCodeOf, forwardSignals, waitForExit } from './foreground'
 import { releaseInit, talkToInit } from './init-channel'
 import { killAndReap, processPidfd } from './process'
 import { hookState } from './oci-state'
@@ -195,7 +195,7 @@ async function waitForeground(s: Started): Promise<number> {
   const relay = s.relay
   const stop = forwardSignals(s.pidfd, relay ? () => relay.resize() : undefined)
   try {
-    const status = await addon.waitPidfd(s.pidfd)
+    const status = await waitForExit(s.pidfd, relay !== null)
     if (relay) await relay.finish()
     return exitCodeOf(status)
   } finally {

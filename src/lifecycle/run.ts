@@ -7,7 +7,7 @@ import { addon } from '../addon'
 import { warn } from '../log'
 import { createContainer } from './create'
 import { remove } from './delete'
-import { exitCodeOf, forwardSignals } from './foreground'
+import { exitCodeOf, forwardSignals, waitForExit } from './foreground'
 import { start } from './start'
 import type { GlobalOptions, RunOptions } from './index'
 
@@ -41,7 +41,7 @@ export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
     fs.closeSync(pidfd)
     return 0
   }
-  const status = await addon.waitPidfd(pidfd)
+  const status = await waitForExit(pidfd, relay !== null)
   if (relay) await relay.finish()
   stop()
   relay?.restore()

@@ -18,6 +18,7 @@ const SIGKILL = 9
 const SIGCONT = 18
 const SIGSTOP = 19
 const SIGTERM = 15
+const SIGUSR2 = 12
 
 // Echoes each message back; message type 2 makes it exit with payload[0].
 // Unblocks signals first, as the real init does (spawnInit leaves all blocked).
@@ -154,6 +155,38 @@ t.test('waitPidfd reports exit code or signal; reapPidfd is non-blocking', async
   }
   t.same(status, { code: null, signal: SIGKILL })
   await t.rejects(addon.waitPidfd(c.pidfd), { code: 'ECHILD', syscall: 'waitid' }, 'already reaped')
+})
+
+t.test('forwardSignals holds tsrun\'s signals, then passes them on while waitPidfdSync blocks; stopForwarding restores', async (t) => {
+  const a = spawn(t)
+  const before = process.listenerCount('SIGUSR2')
+  addon.forwardSignals(a.pidfd, [SIGTERM])
+  let stopped = false
+  t.teardown(() => { if (!stopped) addon.stopForwarding() })
+  // Raised at ourselves: had it not been forwarded, the default action would end this test run.
+  process.kill(process.pid, 'SIGTERM')
+  await new Promise((res) => setTimeout(res, 100))
+  t.equal(addon.reapPidfd(a.pidfd), null, 'held before releaseSignals: the child runs on')
+  addon.releaseSignals()
+  t.same(addon.waitPidfdSync(a.pidfd), { code: null, signal: SIGTERM }, 'the child got our TERM and was reaped')
+  addon.stopForwarding()
+  stopped = true
+  t.throws(() => addon.waitPidfdSync(a.pidfd), { code: 'ECHILD', syscall: 'waitid' }, 'already reaped')
+
+  // After stopForwarding the old disposition is back: a handler of ours gets the signal, not the child.
+  const b = spawn(t)
+  const got = new Promise<void>((res) => process.once('SIGUSR2', () => res()))
+  addon.forwardSignals(b.pidfd, [SIGUSR2])
+  addon.stopForwarding()
+  // Node's signal watcher does not hold the event loop open: the timer does, until it arrives.
+  const keep = setTimeout(() => {}, 10_000)
+  process.kill(process.pid, 'SIGUSR2')
+  await got
+  clearTimeout(keep)
+  t.equal(addon.reapPidfd(b.pidfd), null, 'the child did not get it')
+  t.equal(process.listenerCount('SIGUSR2'), before)
+  exitWith(b, 5)
+  t.same(addon.waitPidfdSync(b.pidfd), { code: 5, signal: null })
 })
 
 t.test('pidfdOpen', async (t) => {
