@@ -200,50 +200,62 @@ function bad(where: string, want: string, v: unknown): never {
   throw new RangeError(`InitPlan.${where}: expected ${want}, got ${typeof v === 'bigint' ? `${v}n` : JSON.stringify(v)}`)
 }
 
-function scalar(w: Writer, kind: Kind, v: unknown, where: string): void {
+/** Writes v as kind; the wire type it does not fit, or null. */
+function scalar(w: Writer, kind: Kind, v: unknown): string | null {
   switch (kind) {
     case 'u32': case 'optU32': case 'u32List':
-      if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xffffffff) bad(where, 'u32', v)
-      return w.u32(v as number)
+      if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xffffffff) return 'u32'
+      w.u32(v as number)
+      return null
     case 'i32': case 'optI32':
-      if (!Number.isInteger(v) || (v as number) < -0x80000000 || (v as number) > 0x7fffffff) bad(where, 'i32', v)
-      return w.i32(v as number)
+      if (!Number.isInteger(v) || (v as number) < -0x80000000 || (v as number) > 0x7fffffff) return 'i32'
+      w.i32(v as number)
+      return null
     case 'bool':
-      if (typeof v !== 'boolean') bad(where, 'boolean', v)
-      return w.u32(v ? 1 : 0)
+      if (typeof v !== 'boolean') return 'boolean'
+      w.u32(v ? 1 : 0)
+      return null
     case 'u64':
-      if (typeof v !== 'bigint' || v < 0n || v > 0xffffffffffffffffn) bad(where, 'u64 bigint', v)
-      return w.u64(v)
+      if (typeof v !== 'bigint' || v < 0n || v > 0xffffffffffffffffn) return 'u64 bigint'
+      w.u64(v)
+      return null
     default: // str, optStr, strList
-      if (typeof v !== 'string' || v.includes('\0')) bad(where, 'string without NUL', v)
-      return w.str(v)
+      if (typeof v !== 'string' || v.includes('\0')) return 'string without NUL'
+      w.str(v)
+      return null
   }
 }
 
+// The field's path (`where`) is only spelt out for an error: a plan has
+// hundreds of records, and building their names cost more than encoding them.
 function encodeObject(w: Writer, schema: Record<string, readonly unknown[]>, obj: Record<string, unknown>, where: string): void {
-  for (const [name, field] of Object.entries(schema)) {
-    const [tag, kind, sub] = field as [number, Kind, Record<string, readonly unknown[]>?]
+  for (const name in schema) {
+    const [tag, kind, sub] = schema[name] as [number, Kind, Record<string, readonly unknown[]>?]
     const v = obj[name]
-    const at = `${where}${name}`
     if ((kind === 'optStr' || kind === 'optU32' || kind === 'optI32') && v === null) continue
     if (kind === 'strList' || kind === 'u32List' || kind === 'recList') {
-      if (!Array.isArray(v)) bad(at, 'array', v)
-      v.forEach((item, i) => {
+      if (!Array.isArray(v)) bad(where + name, 'array', v)
+      for (let i = 0; i < v.length; i++) {
         const len = w.open(tag)
-        if (kind === 'recList') encodeObject(w, sub!, item as Record<string, unknown>, `${at}[${i}].`)
-        else scalar(w, kind, item, `${at}[${i}]`)
+        if (kind === 'recList') {
+          encodeObject(w, sub!, v[i] as Record<string, unknown>, `${where}${name}[${i}].`)
+        } else {
+          const want = scalar(w, kind, v[i])
+          if (want !== null) bad(`${where}${name}[${i}]`, want, v[i])
+        }
         w.close(len)
-      })
+      }
       continue
     }
     const len = w.open(tag)
     if (kind === 'rec') {
-      encodeObject(w, sub!, v as Record<string, unknown>, `${at}.`)
+      encodeObject(w, sub!, v as Record<string, unknown>, `${where}${name}.`)
     } else if (kind === 'bytes') {
-      if (!(v instanceof Uint8Array)) bad(at, 'Uint8Array', v)
+      if (!(v instanceof Uint8Array)) bad(where + name, 'Uint8Array', v)
       w.bytes(v)
     } else {
-      scalar(w, kind, v, at)
+      const want = scalar(w, kind, v)
+      if (want !== null) bad(where + name, want, v)
     }
     w.close(len)
   }
