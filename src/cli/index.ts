@@ -57,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const { help, flags, args } = parseCommand(inv.command, inv.argv)
     if (help) return await helpModule().showHelp(inv.command)
-    debug(`${name} ${JSON.stringify({ flags, args })}`)
+    if (g.debug) debug(`${name} ${JSON.stringify({ flags, args })}`)
     const { command } = load()
     return (await command({ g, flags, args })) ?? 0
   } catch (e) {

@@ -128,6 +128,7 @@ export function parseFlags(specs: FlagSpec[], argv: string[], interspersed: bool
 
 /** urfave/cli's normalizeFlags: a flag given under two of its names is an error. */
 function checkForms(specs: FlagSpec[], given: Set<string>): void {
+  if (given.size < 2) return
   for (const s of specs) {
     const used = [s.name, ...s.aliases].filter((n) => given.has(n))
     if (used.length > 1) throw new UsageError(`Cannot use two forms of the same flag: ${used[1]} ${used[0]}`)
