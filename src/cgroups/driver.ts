@@ -8,10 +8,7 @@ import type { OomWatch } from './oom-watch'
 import type { Stats } from './stats'
 import { detectLayout, ownCgroups } from './detect'
 import { ownCgroupRecord, resolveCgroup } from './path'
-import { checkSystemd, parseSystemdPath, SystemdDriver, systemdRecord } from './systemd'
 import type { ScopeUnit } from './systemd-unit'
-import { V1Driver } from './v1'
-import { V2Driver } from './v2'
 
 /** Stored in the state record; enough to find and destroy the cgroup later.
  *  `systemd`: the dirs are a systemd unit's (--systemd-cgroup). */
@@ -64,6 +61,7 @@ export interface CgroupDriver {
 /** Where a container's cgroup goes on this host (reads mountinfo and /proc/self/cgroup). */
 export function planCgroup(cgroupsPath: string | undefined, id: string, systemd = false): CgroupRecord {
   if (systemd) {
+    const { checkSystemd, parseSystemdPath, systemdRecord } = require('./systemd') as typeof import('./systemd')
     const unit = parseSystemdPath(cgroupsPath, id)
     checkSystemd(unit)
     return systemdRecord(unit, detectLayout())
@@ -76,7 +74,11 @@ export function ownCgroup(): CgroupRecord {
   return ownCgroupRecord(detectLayout(), ownCgroups())
 }
 
+/** The driver for `rec`; only its module is loaded (a call acts on one kind of cgroup). */
 export function openCgroup(rec: CgroupRecord): CgroupDriver {
-  const fs = rec.driver === 'v2' ? new V2Driver(rec) : new V1Driver(rec)
-  return rec.systemd ? new SystemdDriver({ ...rec, systemd: rec.systemd }, fs) : fs
+  const fs = rec.driver === 'v2'
+    ? new (require('./v2') as typeof import('./v2')).V2Driver(rec)
+    : new (require('./v1') as typeof import('./v1')).V1Driver(rec)
+  if (!rec.systemd) return fs
+  return new (require('./systemd') as typeof import('./systemd')).SystemdDriver({ ...rec, systemd: rec.systemd }, fs)
 }

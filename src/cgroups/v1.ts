@@ -8,11 +8,8 @@ import { TsrunError } from '../errors'
 import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'
 import { detectLayout } from './detect'
 import type { CgroupWrite, Resources } from './resources'
-import { watchOomV1, type OomWatch } from './oom-watch'
+import type { OomWatch } from './oom-watch'
 import type { Stats } from './stats'
-import { statsV1 } from './stats-v1'
-import { V2Driver } from './v2'
-import { v1Writes } from './writes-v1'
 import { applyWrite, exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
 
 const CGROUP_SUPER_MAGIC = 0x27e0eb
@@ -70,6 +67,7 @@ export class V1Driver implements CgroupDriver {
 
   set(resources: Resources): void {
     const { paths } = this.record
+    const { v1Writes } = require('./writes-v1') as typeof import('./writes-v1')
     const writes = v1Writes(resources, { memoryLimit: this.memoryLimit(resources) })
     const onUnified = new Set<string>()
     let mount: string | null = null
@@ -83,6 +81,7 @@ export class V1Driver implements CgroupDriver {
     if (mount !== null) {
       const picked: Resources = {}
       for (const c of onUnified) Object.assign(picked, { [V2_ONLY[c]]: resources[V2_ONLY[c]] })
+      const { V2Driver } = require('./v2') as typeof import('./v2')
       new V2Driver({ driver: 'v2', mount, path: paths[''] }).create(picked)
     }
   }
@@ -140,11 +139,11 @@ export class V1Driver implements CgroupDriver {
   }
 
   stats(): Stats {
-    return statsV1(this.record.paths)
+    return (require('./stats-v1') as typeof import('./stats-v1')).statsV1(this.record.paths)
   }
 
   watchOom(): OomWatch {
-    return watchOomV1(this.record.paths.memory)
+    return (require('./oom-watch') as typeof import('./oom-watch')).watchOomV1(this.record.paths.memory)
   }
 
   destroy(): void {

@@ -6,13 +6,9 @@ import * as fs from 'fs'
 import * as path from 'path'
 import { TsrunError } from '../errors'
 import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'
-import { emulate } from './devices'
-import { deviceProgram } from './devices-bpf'
 import type { Resources } from './resources'
-import { watchOomV2, type OomWatch } from './oom-watch'
+import type { OomWatch } from './oom-watch'
 import type { Stats } from './stats'
-import { statsV2 } from './stats-v2'
-import { v2Writes } from './writes-v2'
 import { applyWrite, exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
 
 export class V2Driver implements CgroupDriver {
@@ -40,10 +36,12 @@ export class V2Driver implements CgroupDriver {
   }
 
   set(resources: Resources): void {
-    const writes = v2Writes(resources)
+    const writes = (require('./writes-v2') as typeof import('./writes-v2')).v2Writes(resources)
     // Devices first, as runc: the limits below cannot loosen them.
     if (resources.devices) {
       const { addon } = require('../addon') as typeof import('../addon')
+      const { emulate } = require('./devices') as typeof import('./devices')
+      const { deviceProgram } = require('./devices-bpf') as typeof import('./devices-bpf')
       try {
         addon.attachDeviceProgram(this.record.path, deviceProgram(emulate(resources.devices)))
       } catch (err) {
@@ -95,11 +93,11 @@ export class V2Driver implements CgroupDriver {
   }
 
   stats(): Stats {
-    return statsV2(this.record.path)
+    return (require('./stats-v2') as typeof import('./stats-v2')).statsV2(this.record.path)
   }
 
   watchOom(): OomWatch {
-    return watchOomV2(this.record.path)
+    return (require('./oom-watch') as typeof import('./oom-watch')).watchOomV2(this.record.path)
   }
 
   destroy(): void {
