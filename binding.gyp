@@ -10,6 +10,7 @@
         'addon/cgroup-events.cc',
         'addon/fdpass.cc',
         'addon/files.cc',
+        'addon/fsops.cc',
         'addon/msg.cc',
         'addon/notify.cc',
         'addon/netdev.cc',

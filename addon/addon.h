@@ -27,6 +27,23 @@ Napi::Value SchedSetaffinity(const Napi::CallbackInfo& info);
 Napi::Value Flock(const Napi::CallbackInfo& info);
 Napi::Value Mkfifo(const Napi::CallbackInfo& info);
 Napi::Value AwaitExecFifo(const Napi::CallbackInfo& info);
+// fsops.cc
+Napi::Value FsOpen(const Napi::CallbackInfo& info);
+Napi::Value FsClose(const Napi::CallbackInfo& info);
+Napi::Value FsRead(const Napi::CallbackInfo& info);
+Napi::Value FsWrite(const Napi::CallbackInfo& info);
+Napi::Value FsReadFile(const Napi::CallbackInfo& info);
+Napi::Value FsMkdir(const Napi::CallbackInfo& info);
+Napi::Value FsRmdir(const Napi::CallbackInfo& info);
+Napi::Value FsUnlink(const Napi::CallbackInfo& info);
+Napi::Value FsRename(const Napi::CallbackInfo& info);
+Napi::Value FsChmod(const Napi::CallbackInfo& info);
+Napi::Value FsStat(const Napi::CallbackInfo& info);
+Napi::Value FsFstat(const Napi::CallbackInfo& info);
+Napi::Value FsStatfs(const Napi::CallbackInfo& info);
+Napi::Value FsReaddir(const Napi::CallbackInfo& info);
+Napi::Value FsRealpath(const Napi::CallbackInfo& info);
+Napi::Value FsAccess(const Napi::CallbackInfo& info);
 // fdpass.cc
 Napi::Value ConnectUnix(const Napi::CallbackInfo& info);
 Napi::Value SendFd(const Napi::CallbackInfo& info);

@@ -6,8 +6,7 @@
 // errno: -1 (negative, as Node's), syscall, path?}, message
 // "<syscall> <path>: <strerror>". Branch on err.code.
 
-import * as fs from 'fs'
-import * as path from 'path'
+import * as path from './paths'
 import { besideExecutable, compiled } from './engine'
 import { TsrunError } from './errors'
 
@@ -143,7 +142,8 @@ function load(): Addon {
     process.dlopen(mod, addonPath)
     native = mod.exports
   } catch (err) {
-    if (!fs.existsSync(addonPath)) {
+    // node:fs here, not ./fsys: that is the addon.
+    if (!(require('fs') as typeof import('fs')).existsSync(addonPath)) {
       throw new TsrunError('system', 'native addon not built: run npm run build', { cause: err })
     }
     // Most often a missing shared library (libseccomp.so.2); dlopen's text says which.

@@ -5,7 +5,7 @@
 // at run time (the validator) is inside it; the native parts (the addon,
 // tsrun-init) and yargs, for help only, sit beside the executable on disk.
 
-import * as path from 'path'
+import * as path from './paths'
 
 /** Defined (true) only by the Bun build of dist/tsrun. */
 declare const TSRUN_COMPILED: boolean | undefined

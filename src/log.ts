@@ -4,7 +4,7 @@
 // `tsrun: <describe(err)>` on stderr, and with --log the same text as one line
 // in runc's logrus format (text: time="…" level=error msg="…", or JSON), which
 // is what containerd and conmon read back from the log file on failure.
-import { openSync, writeSync } from 'fs'
+import { openSync, writeSync } from './fsys'
 import { describe } from './errors'
 import { sleepMs } from './sleep'
 import { goJson, goQuote } from './cli/json'

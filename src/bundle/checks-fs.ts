@@ -1,6 +1,6 @@
 // Rules about paths: the rootfs, mounts, devices, hooks and root propagation.
 // After runc's validator.go (rootfs, mountsStrict, mountsWarn) and specconv.
-import { realpathSync, statSync } from 'node:fs'
+import { realpathSync, statSync } from '../fsys'
 import { TsrunError } from '../errors'
 import { type Check, type WarnCheck, configError, fsReason, nsPath, ptr } from './check'
 

@@ -1,7 +1,7 @@
 // Rules about what this host offers: config fields that need a kernel
 // facility (an LSM, resctrl) are refused before any side effect when it is
 // missing, with runc's words where runc has them.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from '../fsys'
 import { checkIntelRdt } from '../resctrl/group'
 import { resctrlRoot } from '../resctrl/mount'
 import { type Check, configError } from './check'

@@ -1,7 +1,7 @@
 // Rules tying config fields to namespaces, after runc's
 // libcontainer/configs/validate/validator.go (uts, security, namespaces,
 // netdevices, sysctl) and specconv's duplicate-namespace check.
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, statSync } from '../fsys'
 import { type Check, configError, fsReason, hasNs, nsIndex, nsPath, ptr } from './check'
 import type { LinuxNamespaceType, Spec } from './spec.generated'
 

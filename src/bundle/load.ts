@@ -1,8 +1,8 @@
 // Reads a bundle: locate it, read and parse config.json, validate it, resolve
 // the rootfs. Every failure is one TsrunError('config') line naming the file
 // and what is wrong with it; nothing here has side effects.
-import { readFileSync, realpathSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { readFileSync, realpathSync } from '../fsys'
+import { join, resolve } from '../paths'
 import { TsrunError } from '../errors'
 import { configError, fsReason } from './check'
 import type { Spec } from './spec.generated'

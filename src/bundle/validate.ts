@@ -2,14 +2,13 @@
 // (the ajv validator precompiled from schema/ by schema/generate.mjs — no
 // compiler is loaded at run time), then named semantic checks, each a small
 // function in checks-*.ts, run in order until the first failure.
-import * as path from 'path'
+import * as path from '../paths'
 import { type Check, type CheckContext, type WarnCheck, configError } from './check'
 import { hookPaths, devices, mounts, relativeMountDestinations, rootfs, rootfsPropagation } from './checks-fs'
 import { memoryPolicy, memoryPolicyFlags, personality, seccomp } from './checks-linux'
 import { namespaceChecks } from './checks-namespaces'
 import { checkProcess } from './checks-process'
 import type { Process, Spec } from './spec.generated'
-import { requireCached } from '../codecache'
 import { compiled } from '../engine'
 import type * as Generated from './validate.generated'
 import type { SchemaError } from './validate.generated'
@@ -22,7 +21,7 @@ export type { CheckContext } from './check'
 let generated: typeof Generated | undefined
 const shapes = (): typeof Generated => (generated ??= compiled
   ? require('./validate.generated') as typeof Generated
-  : requireCached<typeof Generated>(path.join(__dirname, 'validate.generated.js')))
+  : (require('../codecache') as typeof import('../codecache')).requireCached<typeof Generated>(path.join(__dirname, 'validate.generated.js')))
 
 /** What the caller knows beyond the config (see CheckContext); only rootfs is required. */
 export type ValidateOptions = Pick<CheckContext, 'rootfs'> & Partial<CheckContext>

@@ -4,7 +4,7 @@
 // replies and errors, and the signals that arrive meanwhile. Synchronous like
 // the rest of create: blocking socket I/O, with poll(2) for the timeouts.
 // Wire format: the D-Bus specification, "Message Protocol".
-import * as fs from 'fs'
+import * as fs from '../fsys'
 import { addon } from '../addon'
 import { TsrunError } from '../errors'
 

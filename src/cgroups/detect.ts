@@ -4,7 +4,7 @@
 // that also gets the container's directory — on some hosts a controller
 // (hugetlb) lives only there while the others are v1.
 
-import * as fs from 'fs'
+import * as fs from '../fsys'
 
 export const CGROUP_ROOT = '/sys/fs/cgroup'
 const CGROUP2_SUPER_MAGIC = 0x63677270

@@ -2,8 +2,8 @@
 // and the value (runc's cgroups/file.go idea): "write 100 to
 // /sys/fs/cgroup/pids/x/pids.max" is debuggable, a bare EINVAL is not.
 
-import * as fs from 'fs'
-import * as path from 'path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 import { TsrunError } from '../errors'
 import { sleepMs } from '../sleep'
 import type { CgroupDriver } from './driver'

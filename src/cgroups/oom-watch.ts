@@ -5,8 +5,8 @@
 // more when the cgroup is removed. v2: inotify on memory.events and
 // cgroup.events; a record per oom_kill increase; populated 0 ends it.
 
-import * as fs from 'fs'
-import * as path from 'path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 import { TsrunError } from '../errors'
 import { exists, readCgroupFile } from './fsio'
 import { oomKillsV2 } from './stats-v2'

@@ -10,7 +10,7 @@
 //   (runc's GetOwnCgroupPath("") returns the bare mountpoint).
 // Paths are cleaned as Go's utils.CleanPath: ".." never climbs out of the root.
 
-import * as path from 'path'
+import * as path from '../paths'
 import type { Layout } from './detect'
 import type { CgroupRecord } from './driver'
 
@@ -23,7 +23,7 @@ export function cleanPath(p: string): string {
 }
 
 function clean(p: string): string {
-  const n = path.posix.normalize(p)
+  const n = path.normalize(p)
   return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n
 }
 
@@ -33,22 +33,22 @@ export function resolveCgroup(cgroupsPath: string | undefined, id: string, layou
   const inner = cleanPath(cgroupsPath ?? '') || cleanPath(id)
   const abs = inner.startsWith('/')
   if (layout.mode === 'v2') {
-    const base = abs ? '' : path.posix.dirname(own.get('') ?? '/')
-    return { driver: 'v2', mount: layout.unified, path: path.posix.join(layout.unified, base, inner) }
+    const base = abs ? '' : path.dirname(own.get('') ?? '/')
+    return { driver: 'v2', mount: layout.unified, path: path.join(layout.unified, base, inner) }
   }
   const paths: Record<string, string> = {}
   for (const m of layout.mounts) {
     let dir: string
     if (abs) {
-      dir = path.posix.join(m.mountpoint, inner)
+      dir = path.join(m.mountpoint, inner)
     } else {
       const mine = m.controllers.map((c) => own.get(c)).find((p) => p !== undefined)
       if (mine === undefined) continue // not in our /proc/self/cgroup: runc skips it too
-      dir = path.posix.join(m.mountpoint, path.posix.relative(m.root, mine), inner)
+      dir = path.join(m.mountpoint, path.relative(m.root, mine), inner)
     }
     for (const c of m.controllers) paths[c] = dir
   }
-  if (layout.unified) paths[''] = path.posix.join(layout.unified.mountpoint, inner)
+  if (layout.unified) paths[''] = path.join(layout.unified.mountpoint, inner)
   return { driver: 'v1', paths }
 }
 
@@ -60,7 +60,7 @@ export function resolveCgroup(cgroupsPath: string | undefined, id: string, layou
  */
 export function subCgroup(rec: CgroupRecord, subs: Map<string, string>): CgroupRecord {
   const below = (dir: string, sub: string | undefined): string =>
-    sub === undefined ? dir : path.posix.join(dir, cleanPath('/' + sub))
+    sub === undefined ? dir : path.join(dir, cleanPath('/' + sub))
   if (rec.driver === 'v2') return { ...rec, path: below(rec.path, subs.get('')) }
   const paths: Record<string, string> = {}
   for (const [ctrl, dir] of Object.entries(rec.paths)) paths[ctrl] = below(dir, subs.get(ctrl) ?? subs.get(''))
@@ -70,13 +70,13 @@ export function subCgroup(rec: CgroupRecord, subs: Map<string, string>): CgroupR
 /** The cgroups tsrun itself is in: where a rootless container without
  *  cgroup access stays, and so what its "cgroup" mounts show. */
 export function ownCgroupRecord(layout: Layout, own: Map<string, string>): CgroupRecord {
-  if (layout.mode === 'v2') return { driver: 'v2', mount: layout.unified, path: clean(path.posix.join(layout.unified, own.get('') ?? '/')) }
+  if (layout.mode === 'v2') return { driver: 'v2', mount: layout.unified, path: clean(path.join(layout.unified, own.get('') ?? '/')) }
   const paths: Record<string, string> = {}
   for (const m of layout.mounts) {
     const mine = m.controllers.map((c) => own.get(c)).find((p) => p !== undefined)
     if (mine === undefined) continue
-    for (const c of m.controllers) paths[c] = clean(path.posix.join(m.mountpoint, path.posix.relative(m.root, mine)))
+    for (const c of m.controllers) paths[c] = clean(path.join(m.mountpoint, path.relative(m.root, mine)))
   }
-  if (layout.unified) paths[''] = clean(path.posix.join(layout.unified.mountpoint, own.get('') ?? '/'))
+  if (layout.unified) paths[''] = clean(path.join(layout.unified.mountpoint, own.get('') ?? '/'))
   return { driver: 'v1', paths }
 }

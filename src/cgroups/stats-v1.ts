@@ -1,6 +1,6 @@
 // Statistics from cgroup v1 hierarchies, as runc's cgroups/fs/*.go GetStats.
-import * as fs from 'fs'
-import * as path from 'path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 import {
   ZERO_ENTRY, emptyStats, hugePageSizes, parseList, readKeyed, readU64,
   type BlkioEntry, type MemoryEntry, type Stats, type U64,

@@ -2,8 +2,8 @@
 // cgroups/fs2 GetStats reports them (microseconds to nanoseconds, swap as
 // memory+swap, io.stat as Read/Write entries).
 import { ZERO_ENTRY, emptyStats, hugePageSizes, readKeyed, readU64, type BlkioEntry, type Stats, type U64 } from './stats'
-import * as fs from 'fs'
-import * as path from 'path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 
 const MAX = 18446744073709551615n
 

@@ -3,8 +3,8 @@
 // decodes these keys. Counters are uint64 in the kernel, so they are BigInts
 // here and printed exactly (a limit of 2^63-4096 must not become ...2000).
 
-import * as fs from 'fs'
-import * as path from 'path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 
 export type U64 = bigint
 

@@ -5,7 +5,7 @@
 // those it manages, tsrun the rest, and the limits are written through the
 // v1/v2 drivers as without systemd. Without systemd create fails with one
 // clear line before any side effect.
-import * as fs from 'fs'
+import * as fs from '../fsys'
 import { TsrunError } from '../errors'
 import type { Layout } from './detect'
 import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'

@@ -2,8 +2,8 @@
 // same relative path; joint hierarchies (cpu,cpuacct) share one directory; on
 // hybrid hosts the cgroup2 mount's directory (key '') is created and joined too.
 
-import * as fs from 'fs'
-import * as path from 'path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 import { TsrunError } from '../errors'
 import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'
 import { detectLayout } from './detect'

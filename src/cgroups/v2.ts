@@ -2,8 +2,8 @@
 // every ancestor's cgroup.subtree_control before the leaf can use them.
 
 import { SIGKILL } from '../signals'
-import * as fs from 'fs'
-import * as path from 'path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 import { TsrunError } from '../errors'
 import type { CgroupDriver, CgroupRecord, FreezerState } from './driver'
 import type { Resources } from './resources'

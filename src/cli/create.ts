@@ -1,7 +1,7 @@
 // tsrun create [-b bundle] [--pid-file F] [--console-socket S] [--no-pivot]
 //              [--pidfd-socket P] [--no-new-keyring] [--preserve-fds N] <container-id>
 // Sets the container up and leaves its process waiting for `start`.
-import { resolve } from 'path'
+import { resolve } from '../paths'
 import type { CommandContext } from './parse'
 
 type CreateOptions = Parameters<typeof import('../lifecycle').create>[1]

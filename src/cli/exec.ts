@@ -3,7 +3,7 @@
 // with its status, and any failure exits 255 with "exec failed: ..." (runc).
 // Flags come before the id: what follows the id is the command's (runc's
 // StopOnNthArg), so `exec ID sh -c ...` passes -c to sh.
-import { resolve } from 'path'
+import { resolve } from '../paths'
 import type { CommandContext } from './parse'
 
 type ExecOptions = Parameters<typeof import('../lifecycle').exec>[1]

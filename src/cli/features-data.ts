@@ -1,7 +1,7 @@
 // What `tsrun features` reports (runtime-spec features.md). Keep it honest:
 // list only what src/plan, src/cgroups and tsrun-init actually implement, and
 // update this file in the same change that adds or drops a feature.
-import { readFileSync } from 'fs'
+import { readFileSync } from '../fsys'
 import { SCMP, addon } from '../addon'
 import type { Features, LinuxSeccompArch, LinuxSeccompFlag, LinuxSeccompOperator } from '../bundle/spec.generated'
 import { FILTER_FLAGS } from '../plan/seccomp'

@@ -9,7 +9,7 @@
 // One deliberate difference: urfave/cli's reorder also moves the argument after
 // a *bool* flag along with it, so runc reads `kill ID --all 9` as container "9",
 // signal "ID"; here a bool flag never takes the next argument.
-import { resolve } from 'path'
+import { resolve } from '../paths'
 import { TsrunError } from '../errors'
 import { goQuote } from './json'
 import { CommandSpec, FlagSpec, FlagValues, GLOBAL_FLAGS, HELP_FLAG, findCommand } from './table'

@@ -1,7 +1,7 @@
 // The starter config.json `tsrun spec` writes: runc 1.1.5's specconv.Example()
 // and ToRootless(), field for field and in the order Go marshals them, so the
 // file is byte-identical to `runc spec`'s apart from ociVersion.
-import { statfsSync } from 'fs'
+import { statfsSync } from '../fsys'
 import type { LinuxNamespaceType, Mount, Spec } from '../bundle/spec.generated'
 import { SPEC_VERSION } from './table'
 

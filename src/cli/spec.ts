@@ -1,7 +1,7 @@
 // tsrun spec [-b bundle] [--rootless]: writes a starter config.json into the
 // bundle (runc's example), refusing to overwrite one, as runc does.
-import { statSync, writeFileSync } from 'fs'
-import { join } from 'path'
+import { statSync, writeFileSync } from '../fsys'
+import { join } from '../paths'
 import { TsrunError } from '../errors'
 import type { CommandContext } from './parse'
 import { example, toRootless } from './spec-example'

@@ -5,7 +5,7 @@
 // cpu, pids, blkio weight, unified); devices are never touched.
 // --l3-cache-schema and --mem-bw-schema rewrite those schemata lines of
 // the container's resctrl group.
-import * as fs from 'node:fs'
+import * as fs from '../fsys'
 import type { LinuxResources } from '../bundle/spec.generated'
 import { TsrunError } from '../errors'
 import { checkUpdate } from '../resctrl/group'

@@ -2,7 +2,7 @@
 // rootless tsrun (runc's rootless cgroup manager) that may not create the
 // cgroup runs the container in its own cgroup instead, unless the config
 // asked for a cgroup it must have: an explicit cgroupsPath or limits.
-import * as fs from 'node:fs'
+import * as fs from '../fsys'
 import type { Spec } from '../bundle/spec.generated'
 import { withDeviceRules } from '../cgroups/devices'
 import { openCgroup, type CgroupDriver } from '../cgroups/driver'

@@ -3,8 +3,8 @@
 // effect pushes its undo the moment it succeeds; any failure rolls them back
 // in reverse (kill the init before removing its cgroup, the cgroup before the
 // state dir). A create killed half-way leaves a record `delete -f` cleans.
-import * as fs from 'node:fs'
-import * as path from 'node:path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 import { addon, initPath } from '../addon'
 import { checkHost, selinuxEnabled } from '../bundle/checks-host'
 import { loadBundle } from '../bundle/load'

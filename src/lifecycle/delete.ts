@@ -2,7 +2,7 @@
 // processes, cgroup and state, then run poststop hooks. Deleting an id that
 // does not exist with -f succeeds quietly (containerd and docker rely on it).
 import { SIGKILL } from '../signals'
-import * as fs from 'node:fs'
+import * as fs from '../fsys'
 import { addon } from '../addon'
 import { openCgroup } from '../cgroups/driver'
 import { TsrunError, wrap } from '../errors'

@@ -5,7 +5,7 @@
 // happens whatever the interval. Streaming ends when the container has
 // stopped (its init exited) or its cgroup is gone (runc would go on logging
 // errors after the former).
-import * as fs from 'node:fs'
+import * as fs from '../fsys'
 import { addon } from '../addon'
 import { openCgroup, type CgroupDriver } from '../cgroups/driver'
 import { eventJson } from '../cgroups/stats'

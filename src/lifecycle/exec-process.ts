@@ -1,7 +1,7 @@
 // The process exec starts: a --process file (containerd, podman), or the
 // container's own process with the command line's args and overrides, as
 // runc's exec.go getProcess builds it.
-import * as fs from 'node:fs'
+import * as fs from '../fsys'
 import { parseJson } from '../bundle/load'
 import type { Process, Spec } from '../bundle/spec.generated'
 import { validateProcessFile } from '../bundle/validate'

@@ -4,8 +4,8 @@
 // does (rlimits, LSM label, console, cwd, user, caps, seccomp) and execs.
 // Nothing but stdio, --preserve-fds (and $LISTEN_FDS) and the console
 // socket reaches the process (CVE-2024-21626 class).
-import * as fs from 'node:fs'
-import * as path from 'node:path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 import { addon, initPath } from '../addon'
 import type { Spec } from '../bundle/spec.generated'
 import { openCgroup } from '../cgroups/driver'

@@ -1,6 +1,6 @@
 // uid/gid maps of a new user namespace, written by the parent into
 // /proc/PID/{setgroups,uid_map,gid_map} while the init waits for them.
-import * as fs from 'node:fs'
+import * as fs from '../fsys'
 import { fsReason } from '../bundle/check'
 import { TsrunError } from '../errors'
 import { type IdMapping, renderIdMap } from '../plan/idmap'

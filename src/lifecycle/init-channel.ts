@@ -1,7 +1,7 @@
 // The parent's half of the sync protocol with tsrun-init (drawn in
 // addon/init/protocol.h): send the plan, answer the init's requests until it
 // is READY, or turn its ERROR into one TsrunError naming the failed step.
-import * as fs from 'node:fs'
+import * as fs from '../fsys'
 import { addon, type Message, type SpawnResult } from '../addon'
 import { TsrunError } from '../errors'
 import { MsgType, decodeError, encodePlan, formatInitError } from '../plan/protocol'

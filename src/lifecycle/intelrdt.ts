@@ -2,7 +2,7 @@
 // work): planned and recorded with the state before create makes it,
 // joined by the init where it joins its cgroup and by every exec'd
 // process, removed by delete as runc's rules say.
-import * as fs from 'node:fs'
+import * as fs from '../fsys'
 import type { Spec } from '../bundle/spec.generated'
 import { TsrunError } from '../errors'
 import {

@@ -1,7 +1,7 @@
 // kill: signal the container's init through a pidfd (never a recycled pid),
 // or with --all every process in its cgroup.
 import { SIGKILL } from '../signals'
-import * as fs from 'node:fs'
+import * as fs from '../fsys'
 import { addon } from '../addon'
 import { openCgroup } from '../cgroups/driver'
 import { TsrunError, wrap } from '../errors'

@@ -4,8 +4,8 @@
 // READY= on to the host's socket with MAINPID, as runc's notify_socket.go.
 // create/run make the socket's directory and mount; start (and so run)
 // binds it before the process runs and waits for READY= or the exit.
-import * as fs from 'node:fs'
-import * as path from 'node:path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 import { addon } from '../addon'
 import { TsrunError } from '../errors'
 import { compileEnv } from '../plan/env'

@@ -1,7 +1,7 @@
 // `state` and `list`: the OCI state of a container, derived from its record
 // and the live process, shaped exactly like runc's output.
-import * as fs from 'node:fs'
-import * as path from 'node:path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 import { TsrunError, describe } from '../errors'
 import { warn } from '../log'
 import { deriveStatus, type LiveStatus } from '../state/status'

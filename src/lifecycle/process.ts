@@ -1,7 +1,7 @@
 // Signalling and reaping the container's processes through pidfds, so a
 // recycled pid is never signalled by mistake.
 import { SIGKILL } from '../signals'
-import * as fs from 'node:fs'
+import * as fs from '../fsys'
 import { addon } from '../addon'
 import { sleepMs } from '../sleep'
 import { procStat } from '../state/status'

@@ -2,7 +2,7 @@
 // to the container, relays its pty when process.terminal asks for one and no
 // console socket takes it, waits for it and exits with its status (128+N
 // when killed by signal N), then deletes it unless --keep.
-import * as fs from 'node:fs'
+import * as fs from '../fsys'
 import { addon } from '../addon'
 import { warn } from '../log'
 import { createContainer } from './create'

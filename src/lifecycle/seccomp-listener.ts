@@ -4,7 +4,7 @@
 // sendContainerProcessState). The agent then answers the container's
 // notified syscalls; without it they would wait forever, so a listener that
 // can't be reached fails the create.
-import * as fs from 'node:fs'
+import * as fs from '../fsys'
 import { addon } from '../addon'
 import { TsrunError } from '../errors'
 import type { LinuxSeccomp } from '../bundle/spec.generated'

@@ -2,8 +2,8 @@
 // it, then run poststart hooks. The wait also watches the init's pidfd, so a
 // dead init is reported instead of hanging (runc's awaitFifoOpen).
 import { SIGKILL } from '../signals'
-import * as fs from 'node:fs'
-import * as path from 'node:path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 import { addon } from '../addon'
 import { TsrunError, wrap } from '../errors'
 import { runHooks } from '../hooks/run'

@@ -4,7 +4,7 @@
 // container has a cgroup namespace (rooted at its own cgroup), else a bind
 // of its cgroup directory. Read-only applies to every piece (the tmpfs turns
 // read-only after the pieces are mounted on it).
-import * as path from 'node:path'
+import * as path from '../paths'
 import type { CgroupRecord } from '../cgroups/driver'
 import type { Layout } from '../cgroups/detect'
 import { MS } from './constants'
@@ -38,7 +38,7 @@ export function expandCgroupMount(base: PlanMount, view: CgroupView): PlanMount[
   const hierarchies = layout.mounts.map((m) => ({ name: path.basename(m.mountpoint), key: m.controllers[0], opts: m.controllers.join(',') }))
   if (layout.unified) hierarchies.push({ name: path.basename(layout.unified.mountpoint), key: '', opts: '' })
   for (const h of hierarchies) {
-    const dest = path.posix.join(base.destination, h.name)
+    const dest = path.join(base.destination, h.name)
     if (cgroupns) {
       out.push(h.key === ''
         ? piece(dest, { source: 'cgroup2', fstype: 'cgroup2' })

@@ -1,6 +1,6 @@
 // Spec + create options → InitPlan. Pure: reads nothing but the config
 // (and stats bind sources), writes nothing. Each area has its own compiler.
-import * as path from 'node:path'
+import * as path from '../paths'
 import type { Linux, Process, Spec } from '../bundle/spec.generated'
 import { compileCaps } from './caps'
 import { expandCgroupMount, type CgroupView } from './cgroupfs'

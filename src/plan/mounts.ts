@@ -2,8 +2,8 @@
 // runc's specconv (parseMountOptions): flags for mount(2), propagation
 // applied afterwards one by one, recursive attributes for mount_setattr(2),
 // and everything unknown passed to the filesystem as data.
-import * as fs from 'node:fs'
-import * as path from 'node:path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 import { MOUNT_ATTR, MS } from './constants'
 import type { PlanMount } from './types'
 

@@ -6,8 +6,8 @@
 // monitoring group, mon_groups/<id>. Every function takes the resctrl root
 // (or a record holding it), never looks it up: the unit tests run on a
 // temp tree.
-import * as fs from 'node:fs'
-import * as path from 'node:path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 import type { LinuxIntelRdt } from '../bundle/spec.generated'
 import { TsrunError } from '../errors'
 

@@ -2,7 +2,7 @@
 // findIntelRdtMountpointDir): the first mount of fstype resctrl in our
 // mount namespace. Everything else in src/resctrl takes the root as an
 // argument, so it works on any directory tree that looks like resctrl.
-import { readFileSync } from 'node:fs'
+import { readFileSync } from '../fsys'
 
 /** The mount point of the first resctrl mount in a mountinfo text, or null. */
 export function resctrlMountPoint(mountinfo: string): string | null {

@@ -1,8 +1,8 @@
 // The intel_rdt part of `events --stats`, in runc's shape (types/events.go
 // IntelRdt): what the hardware offers (info/), the root's and the group's
 // schemata, and the monitoring counters per L3 domain.
-import * as fs from 'node:fs'
-import * as path from 'node:path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 import { TsrunError } from '../errors'
 import type { RdtRecord } from './group'
 

@@ -5,7 +5,7 @@
 // process waits leaves that waiter holding a lock on a dead inode — it then
 // re-reads state.json, finds it gone and reports "container does not exist".
 
-import * as fs from 'fs'
+import * as fs from '../fsys'
 import { TsrunError } from '../errors'
 import { addon, LOCK_EX, LOCK_NB } from '../addon'
 import { containerDir } from './store'

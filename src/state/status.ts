@@ -2,8 +2,8 @@
 // (container_linux.go refreshState/runType): the record says what we did,
 // /proc and the cgroup say what is true now.
 
-import * as fs from 'fs'
-import * as path from 'path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 import { TsrunError } from '../errors'
 import { openCgroup } from '../cgroups/driver'
 import { FIFO_FILE, containerDir, type StateRecord } from './store'

@@ -3,8 +3,8 @@
 // derives the OCI view from it (status.ts). Writes are atomic so a reader
 // never sees a torn file, even if tsrun is killed half-way.
 
-import * as fs from 'fs'
-import * as path from 'path'
+import * as fs from '../fsys'
+import * as path from '../paths'
 import { TsrunError } from '../errors'
 import type { Hook } from '../hooks/run'
 import type { CgroupRecord } from '../cgroups/driver'

@@ -21,7 +21,7 @@ t.test('without a build: importing is fine, the first call explains', async (t) 
   // A copy of the package without build/: dist/addon.js and what it imports.
   const src = path.join(__dirname, '..', '..', '..', 'src')
   fs.mkdirSync(path.join(dir, 'dist'))
-  for (const name of ['addon', 'engine', 'errors']) {
+  for (const name of ['addon', 'engine', 'errors', 'paths']) {
     const out = ts.transpileModule(fs.readFileSync(path.join(src, name + '.ts'), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
     })
