@@ -32,7 +32,7 @@ export interface Dirent {
 export interface StatFs { type: number }
 
 /** The flags openSync and writeFileSync take by name. */
-export type OpenFlag = 'r' | 'r+' | 'w' | 'wx' | 'a' | 'as'
+export type OpenFlag = 'r' | 'w' | 'wx' | 'as'
 
 interface Fs {
   readFileSync(file: string | number, encoding: 'utf8'): string
@@ -61,18 +61,15 @@ interface Fs {
 
 /** Linux's values (x86_64 and arm64), the same as node:fs.constants there. */
 export const constants = {
-  O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_CREAT: 0o100, O_EXCL: 0o200, O_NOCTTY: 0o400, O_TRUNC: 0o1000,
-  O_APPEND: 0o2000, O_NONBLOCK: 0o4000, O_DIRECTORY: 0o200000, O_NOFOLLOW: 0o400000, O_SYNC: 0o4010000,
-  F_OK: 0, X_OK: 1, W_OK: 2, R_OK: 4,
+  O_RDONLY: 0, O_WRONLY: 1, O_CREAT: 0o100, O_EXCL: 0o200, O_TRUNC: 0o1000, O_APPEND: 0o2000,
+  O_DIRECTORY: 0o200000, O_SYNC: 0o4010000, F_OK: 0,
   S_IFMT: 0o170000, S_IFDIR: 0o40000, S_IFREG: 0o100000, S_IFLNK: 0o120000,
 } as const
 
 const FLAGS: Record<OpenFlag, number> = {
   r: constants.O_RDONLY,
-  'r+': constants.O_RDWR,
   w: constants.O_TRUNC | constants.O_CREAT | constants.O_WRONLY,
   wx: constants.O_TRUNC | constants.O_CREAT | constants.O_WRONLY | constants.O_EXCL,
-  a: constants.O_APPEND | constants.O_CREAT | constants.O_WRONLY,
   as: constants.O_APPEND | constants.O_CREAT | constants.O_WRONLY | constants.O_SYNC,
 }
 
@@ -200,5 +197,5 @@ const impl: Fs = compiled
 
 export const {
   readFileSync, writeFileSync, openSync, closeSync, writeSync, readSync, existsSync, mkdirSync, renameSync, rmSync,
-  rmdirSync, unlinkSync, readdirSync, statSync, lstatSync, fstatSync, statfsSync, chmodSync, realpathSync,
+  rmdirSync, unlinkSync, readdirSync, statSync, fstatSync, statfsSync, chmodSync, realpathSync,
 } = impl
