@@ -122,7 +122,8 @@ export function nativeFs(ops: FsOps): Fs {
     } catch (err) {
       if (!options.recursive) throw err
       const code = (err as NodeJS.ErrnoException).code
-      if (code === 'EEXIST' && ops.fsStat(dir, true, false) !== undefined && statsFrom(ops.fsStat(dir, true, true)!).isDirectory()) return
+      const st = code === 'EEXIST' ? ops.fsStat(dir, true, false) : undefined
+      if (st !== undefined && statsFrom(st).isDirectory()) return
       if (code !== 'ENOENT' || dirname(dir) === dir) throw err
       mkdir(dirname(dir), options)
       ops.fsMkdir(dir, mode)
