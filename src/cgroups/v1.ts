@@ -11,6 +11,8 @@ import type { CgroupWrite, Resources } from './resources'
 import type { OomWatch } from './oom-watch'
 import type { Stats } from './stats'
 import { applyWrite, exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
+// Write planning, stats, the OOM watch and the v2 driver are required where they are used:
+// state, kill and delete load this driver to read a file or two.
 
 const CGROUP_SUPER_MAGIC = 0x27e0eb
 

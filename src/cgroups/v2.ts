@@ -10,6 +10,8 @@ import type { Resources } from './resources'
 import type { OomWatch } from './oom-watch'
 import type { Stats } from './stats'
 import { applyWrite, exists, pollUntil, readCgroupFile, readPidsRecursive, removeCgroupDirs, signalFrozen, writeCgroupFile } from './fsio'
+// Write planning, stats, the OOM watch and device programs are required where they are used:
+// state, kill and delete load this driver to read a file or two.
 
 export class V2Driver implements CgroupDriver {
   readonly cgroup2Dir: string
