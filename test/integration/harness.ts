@@ -62,6 +62,17 @@ export function blockedInPoll(pid: number): { fds: string[]; timeoutMs: number }
   return null
 }
 
+/** Fails the test instead of hanging when `p` does not settle in time. */
+export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no exit after ${ms} ms`)), ms) })
+  try {
+    return await Promise.race([p, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Polls `cond` every 20 ms until it returns true; false after `timeoutMs`. */
 export async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<boolean> {
   const end = Date.now() + timeoutMs

@@ -10,7 +10,7 @@ import t, { type Test } from 'tap'
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { type Result, Sandbox, skipReason, waitFor } from './harness'
+import { type Result, Sandbox, skipReason, waitFor, within } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
@@ -73,17 +73,6 @@ function runDetached(t: Test, s: Sandbox, id: string, name = id): { outFile: str
 }
 
 const read = (f: string): string => fs.readFileSync(f, 'utf8')
-
-/** Fails the test instead of hanging when `p` does not settle in time. */
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no exit after ${ms} ms`)), ms) })
-  try {
-    return await Promise.race([p, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 t.test('run in the foreground: stdin, stdout and stderr pass through, the exit status comes back', async (t) => {
   const s = new Sandbox(t, 'lc-stdio')
