@@ -159,33 +159,31 @@ Napi::Value FsReadFile(const Napi::CallbackInfo& info) {
   return Napi::Buffer<char>::Copy(env, data.data(), data.size());
 }
 
+// One path in, one syscall, nothing out.
+template <typename F>
+Napi::Value PathCall(const Napi::CallbackInfo& info, const char* syscall, F call) {
+  std::string path = Str(info, 0);
+  if (call(path.c_str()) < 0) ThrowFs(info.Env(), errno, syscall, path);
+  return info.Env().Undefined();
+}
+
 Napi::Value FsMkdir(const Napi::CallbackInfo& info) {
-  std::string path = Str(info, 0);
-  if (mkdir(path.c_str(), static_cast<mode_t>(Int(info, 1))) < 0) ThrowFs(info.Env(), errno, "mkdir", path);
-  return info.Env().Undefined();
+  mode_t mode = static_cast<mode_t>(Int(info, 1));
+  return PathCall(info, "mkdir", [mode](const char* p) { return mkdir(p, mode); });
 }
 
-Napi::Value FsRmdir(const Napi::CallbackInfo& info) {
-  std::string path = Str(info, 0);
-  if (rmdir(path.c_str()) < 0) ThrowFs(info.Env(), errno, "rmdir", path);
-  return info.Env().Undefined();
-}
+Napi::Value FsRmdir(const Napi::CallbackInfo& info) { return PathCall(info, "rmdir", rmdir); }
 
-Napi::Value FsUnlink(const Napi::CallbackInfo& info) {
-  std::string path = Str(info, 0);
-  if (unlink(path.c_str()) < 0) ThrowFs(info.Env(), errno, "unlink", path);
-  return info.Env().Undefined();
+Napi::Value FsUnlink(const Napi::CallbackInfo& info) { return PathCall(info, "unlink", unlink); }
+
+Napi::Value FsChmod(const Napi::CallbackInfo& info) {
+  mode_t mode = static_cast<mode_t>(Int(info, 1));
+  return PathCall(info, "chmod", [mode](const char* p) { return chmod(p, mode); });
 }
 
 Napi::Value FsRename(const Napi::CallbackInfo& info) {
   std::string from = Str(info, 0), to = Str(info, 1);
   if (rename(from.c_str(), to.c_str()) < 0) ThrowFs(info.Env(), errno, "rename", from, to);
-  return info.Env().Undefined();
-}
-
-Napi::Value FsChmod(const Napi::CallbackInfo& info) {
-  std::string path = Str(info, 0);
-  if (chmod(path.c_str(), static_cast<mode_t>(Int(info, 1))) < 0) ThrowFs(info.Env(), errno, "chmod", path);
   return info.Env().Undefined();
 }
 

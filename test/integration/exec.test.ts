@@ -8,7 +8,7 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { type Result, Sandbox, cliArgv, cliEnv, results, skipReason, statePid, waitFor, within } from './harness'
+import { type Result, Sandbox, cliArgv, cliEnv, results, skipReason, statePid, waitFor, TRAP_TERM, expectTermForwarded } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
@@ -78,13 +78,8 @@ t.test('foreground exec: signals to tsrun reach the process, which may handle th
   const s = new Sandbox(t, 'exec-sig')
   const { id } = running(s)
   // Short sleeps, not one long one in the background: a child left behind would hold our stdout open.
-  const a = s.spawnTsrun(['exec', id, 'sh', '-c', 'trap "echo got-TERM; exit 3" TERM; echo ready; while :; do sleep 0.1; done'])
-  t.ok(await waitFor(() => a.output().includes('ready')), 'the process is up with its trap set')
-  a.child.kill('SIGTERM')
-  const r = await within(a.done, 10_000, 'exec after SIGTERM')
-  t.equal(r.signal, null, 'tsrun was not killed by the TERM: it forwarded it')
-  t.equal(r.status, 3, 'tsrun exits with the status the trap exited with')
-  t.equal(r.stdout, 'ready\ngot-TERM\n', 'the process got TERM')
+  const a = s.spawnTsrun(['exec', id, 'sh', '-c', `${TRAP_TERM}while :; do sleep 0.1; done`])
+  await expectTermForwarded(t, a, 'the exec\'d process')
 })
 
 t.test('exec --process F --detach --pid-file P, as containerd\'s shim calls it', async (t) => {

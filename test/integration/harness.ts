@@ -73,6 +73,23 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
   }
 }
 
+/** A shell script that prints "ready", then on TERM prints "got-TERM" and exits 3. */
+export const TRAP_TERM = 'trap "echo got-TERM; exit 3" TERM; echo ready; '
+
+/**
+ * Sends TERM to a foreground tsrun whose process runs TRAP_TERM once it is
+ * ready, and checks tsrun passed it on: its exit is the trap's, not the TERM's.
+ */
+export async function expectTermForwarded(t: Test, a: Running, what: string): Promise<Result> {
+  t.ok(await waitFor(() => a.output().includes('ready')), `${what}: up with its trap set`)
+  a.child.kill('SIGTERM')
+  const r = await within(a.done, 10_000, `${what} after SIGTERM`)
+  t.equal(r.signal, null, 'tsrun was not killed by the TERM: it forwarded it')
+  t.equal(r.status, 3, 'tsrun exits with the status the trap exited with')
+  t.equal(r.stdout, 'ready\ngot-TERM\n', `${what} got TERM`)
+  return r
+}
+
 /** Polls `cond` every 20 ms until it returns true; false after `timeoutMs`. */
 export async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<boolean> {
   const end = Date.now() + timeoutMs

@@ -10,7 +10,7 @@ import t, { type Test } from 'tap'
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { type Result, Sandbox, skipReason, waitFor, within } from './harness'
+import { type Result, Sandbox, skipReason, waitFor, within, TRAP_TERM, expectTermForwarded } from './harness'
 
 const skip = skipReason()
 if (skip) t.plan(0, skip)
@@ -89,15 +89,9 @@ t.test('run in the foreground: 128+N when killed, signals to tsrun are forwarded
   const s = new Sandbox(t, 'lc-signals')
 
   // pid 1 of a pid namespace only gets the signals it handles: the trap makes TERM deliverable.
-  s.config((c) => { c.process.args = ['sh', '-c', 'trap "echo got-TERM; exit 3" TERM; echo ready; sleep 1000 & wait'] })
+  s.config((c) => { c.process.args = ['sh', '-c', `${TRAP_TERM}sleep 1000 & wait`] })
   const fwd = s.id('-fwd')
-  const a = s.spawnTsrun(['run', '-b', s.bundle, fwd])
-  t.ok(await waitFor(() => a.output().includes('ready')), 'the container is up with its trap set')
-  a.child.kill('SIGTERM')
-  const ra = await within(a.done, 10_000, 'run after SIGTERM')
-  t.equal(ra.signal, null, 'tsrun was not killed by the TERM: it forwarded it')
-  t.equal(ra.status, 3, 'tsrun exits with the status the trap exited with')
-  t.equal(ra.stdout, 'ready\ngot-TERM\n', 'the container got TERM')
+  const ra = await expectTermForwarded(t, s.spawnTsrun(['run', '-b', s.bundle, fwd]), 'the container')
   t.equal(ra.stderr, '')
   t.notOk(fs.existsSync(path.join(s.root, fwd)), 'and was deleted')
 
