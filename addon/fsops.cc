@@ -64,13 +64,11 @@ const char* UvText(int err) {
 std::string Str(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::String>().Utf8Value(); }
 int Int(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int32Value(); }
 
-// dev, ino, mode, nlink, uid, gid, rdev, size, blksize, blocks, atimeMs, mtimeMs, ctimeMs: node's Stats fields.
+// dev, ino, mode, nlink, uid, gid, rdev, size: the Stats fields src/fsys.ts gives.
 Napi::Value StatArray(Napi::Env env, const struct stat& st) {
-  auto ms = [](const struct timespec& ts) { return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6; };
   const double v[] = {static_cast<double>(st.st_dev), static_cast<double>(st.st_ino), static_cast<double>(st.st_mode),
                       static_cast<double>(st.st_nlink), static_cast<double>(st.st_uid), static_cast<double>(st.st_gid),
-                      static_cast<double>(st.st_rdev), static_cast<double>(st.st_size), static_cast<double>(st.st_blksize),
-                      static_cast<double>(st.st_blocks), ms(st.st_atim), ms(st.st_mtim), ms(st.st_ctim)};
+                      static_cast<double>(st.st_rdev), static_cast<double>(st.st_size)};
   Napi::Array a = Napi::Array::New(env, std::size(v));
   for (size_t i = 0; i < std::size(v); i++) a.Set(i, v[i]);
   return a;
@@ -205,17 +203,12 @@ Napi::Value FsFstat(const Napi::CallbackInfo& info) {
   return StatArray(info.Env(), st);
 }
 
-// fsStatfs(path): [type, bsize, blocks, bfree, bavail, files, ffree].
+// fsStatfs(path): the filesystem's type (f_type), all src/ asks of statfs.
 Napi::Value FsStatfs(const Napi::CallbackInfo& info) {
   std::string path = Str(info, 0);
   struct statfs st;
   if (statfs(path.c_str(), &st) < 0) ThrowFs(info.Env(), errno, "statfs", path);
-  const double v[] = {static_cast<double>(st.f_type), static_cast<double>(st.f_bsize), static_cast<double>(st.f_blocks),
-                      static_cast<double>(st.f_bfree), static_cast<double>(st.f_bavail), static_cast<double>(st.f_files),
-                      static_cast<double>(st.f_ffree)};
-  Napi::Array a = Napi::Array::New(info.Env(), std::size(v));
-  for (size_t i = 0; i < std::size(v); i++) a.Set(i, v[i]);
-  return a;
+  return Napi::Number::New(info.Env(), static_cast<double>(st.f_type));
 }
 
 // fsReaddir(path): [name, d_type, name, d_type, ...] without . and ..

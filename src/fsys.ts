@@ -87,7 +87,7 @@ interface FsOps {
   fsChmod(file: string, mode: number): void
   fsStat(file: string, follow: boolean, throwIfNoEntry: boolean): number[] | undefined
   fsFstat(fd: number): number[]
-  fsStatfs(file: string): number[]
+  fsStatfs(file: string): number
   fsReaddir(dir: string): (string | number)[]
   fsRealpath(file: string): string
   fsAccess(file: string, mode: number): boolean
@@ -185,7 +185,7 @@ export function nativeFs(ops: FsOps): Fs {
     statSync: (file) => statsFrom(ops.fsStat(file, true, true)!),
     lstatSync: lstat,
     fstatSync: (fd) => statsFrom(ops.fsFstat(fd)),
-    statfsSync: (file) => ({ type: ops.fsStatfs(file)[0] }),
+    statfsSync: (file) => ({ type: ops.fsStatfs(file) }),
     chmodSync: (file, mode) => ops.fsChmod(file, mode),
     realpathSync: (file) => ops.fsRealpath(file),
   }
