@@ -8,6 +8,7 @@ import { openSync, writeSync } from './fsys'
 import { describe } from './errors'
 import { sleepMs } from './sleep'
 import { goJson, goQuote } from './cli/json'
+import { rfc3339 } from './clock'
 
 export interface LogConfig { log?: string; logFormat: 'text' | 'json'; debug: boolean }
 
@@ -39,16 +40,6 @@ export const io: { write: (fd: number, text: string) => void } = { write: writeA
 
 export const stdout = (text: string): void => io.write(1, text)
 export const stderr = (text: string): void => io.write(2, text)
-
-/** time.RFC3339 in local time, as logrus stamps its lines. */
-export function rfc3339(d = new Date()): string {
-  const off = -d.getTimezoneOffset()
-  const local = new Date(d.getTime() + off * 60_000).toISOString().slice(0, 19)
-  if (off === 0) return local + 'Z'
-  const a = Math.abs(off)
-  const pad = (n: number) => String(n).padStart(2, '0')
-  return `${local}${off > 0 ? '+' : '-'}${pad(Math.floor(a / 60))}:${pad(a % 60)}`
-}
 
 // logrus' TextFormatter leaves a value bare only if it is made of these.
 const bare = (s: string) => /^[A-Za-z0-9\-._/@^+]*$/.test(s)

@@ -11,6 +11,7 @@ import { loadBundle } from '../bundle/load'
 import type { Spec } from '../bundle/spec.generated'
 import { detectLayout } from '../cgroups/detect'
 import { ownCgroup, planCgroup, type CgroupRecord } from '../cgroups/driver'
+import { nowRfc3339Nano } from '../clock'
 import { TsrunError, wrap } from '../errors'
 import { runHooks } from '../hooks/run'
 import { warn } from '../log'
@@ -21,7 +22,7 @@ import { joinGroup } from '../resctrl/group'
 import { lockContainer } from '../state/lock'
 import { procStartTime } from '../state/status'
 import {
-  EXEC_CONFIG_FILE, FIFO_FILE, containerDir, createContainerDir, nowRfc3339Nano, removeContainerDir, writeState,
+  EXEC_CONFIG_FILE, FIFO_FILE, containerDir, createContainerDir, removeContainerDir, writeState,
   type StateRecord,
 } from '../state/store'
 import { validateId } from '../state/id'

@@ -148,14 +148,3 @@ export function removeContainerDir(root: string, id: string): void {
     }
   }
 }
-
-/**
- * Now as Go's time.RFC3339Nano in UTC (runc's "created"), microsecond
- * precision: Date gives the milliseconds, the monotonic clock the digits
- * below (performance.now() would load perf_hooks, about 1.4 ms).
- */
-export function nowRfc3339Nano(): string {
-  const base = new Date().toISOString().slice(0, 23)
-  const micros = String(process.hrtime()[1] % 1_000_000).padStart(6, '0').slice(3)
-  return `${base}${micros}`.replace(/\.?0+$/, '') + 'Z'
-}

@@ -1,14 +1,9 @@
 import t from 'tap'
 import { readFileSync } from 'fs'
 import { join } from 'path'
-import { configure, debug, fail, formatLine, io, rfc3339 } from '../../../src/log'
+import { configure, debug, fail, formatLine, io } from '../../../src/log'
 import { TsrunError } from '../../../src/errors'
 import { UsageError } from '../../../src/cli/parse'
-
-t.test('rfc3339 like logrus (local zone, seconds)', async (t) => {
-  t.match(rfc3339(), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$/)
-  if (new Date(0).getTimezoneOffset() === 0) t.equal(rfc3339(new Date(Date.UTC(2026, 10, 30, 14, 48, 36, 999))), '2026-11-30T14:48:36Z')
-})
 
 t.test('log lines in logrus text and JSON formats', async (t) => {
   const time = '2026-11-30T14:48:36Z'
