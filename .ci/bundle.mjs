@@ -17,7 +17,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const { writeCodeCache } = createRequire(import.meta.url)('./codecache.cjs')
+const { cacheCliAfter, writeCodeCache } = createRequire(import.meta.url)('./codecache.cjs')
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const dist = join(root, 'dist')
 const main = join(dist, 'tsrun-main.js')
@@ -122,17 +122,11 @@ async function bundleYargs() {
 }
 
 /**
- * The CLI's cache is taken in a child process, since the CLI ends with
- * process.exit: after one `state` of a missing container, argv parsing, the
- * dispatch, the state code and the error path are compiled.
+ * The CLI's cache for every command: after one `state` of a missing container,
+ * argv parsing, the dispatch, the state code and the error path are compiled.
+ * (create, run and exec get a second one, .ci/postbuild.mjs.)
  */
 function writeMainCache() {
-  const code = `require(${JSON.stringify(join(root, '.ci', 'codecache.cjs'))}).writeCodeCache(${JSON.stringify(main)}, (load, save) => {
-    const exit = process.exit
-    process.exit = () => { save(); exit(0) }
-    process.argv = [process.argv[0], ${JSON.stringify(main)}, '--root', ${JSON.stringify(join(dist, '.no-root'))}, 'state', 'tsrun-build-probe']
-    load()
-  })`
-  const r = spawnSync(process.execPath, ['-e', code], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`code cache for ${main}: ${r.stderr}`)
+  const r = cacheCliAfter(main, main + 'c', ['--root', join(dist, '.no-root'), 'state', 'tsrun-build-probe'])
+  if (r.status !== 1 || !existsSync(main + 'c')) throw new Error(`code cache for ${main}: ${r.stderr || r.error?.message}`)
 }

@@ -12,4 +12,9 @@ import { requireCached } from '../codecache'
 // reject them. The #! line passes it: loading the v8 module to set it costs
 // ~2 ms (it pulls in streams); only `node dist/tsrun.js` pays that.
 if (!process.execArgv.includes('--no-opt')) (require('v8') as typeof import('v8')).setFlagsFromString('--no-opt')
-requireCached(path.join(__dirname, 'tsrun-main.js'))
+// create, run and exec take the cache made after a `run` (.ci/postbuild.mjs), the others the
+// leaner one made after a `state`. Any word of argv counts: a container id spelled like one of
+// these commands only costs that call the other cache.
+const main = path.join(__dirname, 'tsrun-main.js')
+const spawns = process.argv.some((a) => a === 'run' || a === 'create' || a === 'exec')
+requireCached(main, spawns ? [path.join(__dirname, 'tsrun-main.run.jsc'), main + 'c'] : [main + 'c'])
