@@ -12,7 +12,7 @@ t.test('RAMInBytes: binary units, optional i and b, any case, fractions', async 
 
 t.test('ParseDuration: unit sequences, fractions, a bare 0', async (t) => {
   const cases: [string, number][] = [['5s', 5000], ['100ms', 100], ['1m30s', 90_000], ['1.5h', 5_400_000], ['250us', 0.25],
-    ['0', 0], ['-2s', -2000], ['1h2m3s4ms', 3_723_004]]
+    ['0', 0], ['-2s', -2000], ['1h2m3s4ms', 3_723_004], ['3\u00b5s', 0.003], ['7\u03bcs', 0.007]]
   for (const [s, ms] of cases) t.equal(parseGoDuration(s), ms, s)
   for (const s of ['', '5', 's', '5q', '.s', '5 s']) t.equal(parseGoDuration(s), null, JSON.stringify(s))
 })
