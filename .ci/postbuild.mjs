@@ -126,8 +126,8 @@ function writeRunCache() {
  * it touches whole: Bun writes dist/tsrun in big writes, and every call then peaked at 36.5 MB
  * instead of 31 (run of /bin/true; 49 MB from 256 KiB writes). 32 KiB pieces keep the RSS of
  * 4 KiB ones and the speed of large ones (state 6.8 ms; 8.0 ms from 4 KiB writes), measured
- * with dd. It lasts while the file stays cached: once the kernel drops and reads it back, its
- * readahead picks the folio sizes.
+ * with dd. It lasts while the file stays cached: read back after the kernel dropped it, the
+ * binary behaved like the 4 KiB copy.
  */
 function writeInSmallPieces(src, dst) {
   const bytes = readFileSync(src)

@@ -25,6 +25,6 @@ export function rfc3339(d = new Date()): string {
  * below (performance.now() would load perf_hooks, about 1.4 ms).
  */
 export function nowRfc3339Nano(): string {
-  const micros = String(process.hrtime()[1] % 1_000_000).padStart(6, '0').slice(3)
+  const micros = pad(process.hrtime()[1] % 1_000_000, 6).slice(3)
   return `${isoUtc(new Date())}${micros}`.replace(/\.?0+$/, '') + 'Z'
 }

@@ -1,8 +1,9 @@
 // Loads a built JS file with a V8 code cache the build made for it (<file>.jsc,
 // .ci/bundle.mjs; for the CLI also tsrun-main.run.jsc, .ci/postbuild.mjs).
-// Node 20 compiles every file anew on each start; with the cache the config validator loads and first runs in under
-// 2 ms instead of about 6. A missing or stale cache (another Node, an edited
-// file: V8 checks) just means a normal compile.
+// Node 20 compiles every file anew on each start; with the cache the config
+// validator loads and first runs in under 2 ms instead of about 6. A missing
+// or stale cache (another Node, an edited file: V8 checks) just means a
+// normal compile.
 import * as fs from 'fs'
 import * as path from 'path'
 
