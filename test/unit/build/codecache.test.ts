@@ -20,8 +20,8 @@ if (!fs.existsSync(main + 'c')) t.plan(0, 'dist/ not built: run npm run build')
 
 for (const [file, cache] of caches) {
   t.test(path.basename(cache), async (t) => {
-    // A fresh node: the flags must be set before anything is compiled, as boot.ts does.
     t.ok(fs.existsSync(cache), 'built')
+    // A fresh node: the flags must be set before anything is compiled, as boot.ts does.
     const script = `require('v8').setFlagsFromString('--no-opt')
       const { Script } = require('vm'), fs = require('fs'), file = ${JSON.stringify(file)}
       const s = new Script('(function (exports, require, module, __filename, __dirname) {' + fs.readFileSync(file, 'utf8') + '\\n})',
